@@ -1,0 +1,37 @@
+/* db.h - one PostgreSQL connection with its prepared statements.
+ * Not thread-safe: one struct sync_db per thread. */
+#ifndef SYNC_DB_H
+#define SYNC_DB_H
+
+#include <libpq-fe.h>
+#include "err.h"
+
+struct sync_db;
+
+/* Connects once and prepares every statement of common/ on the connection.
+ * SYNC_EUNAVAIL when the server cannot be reached. Caller owns *out
+ * (db_close). A NULL *out is never returned on SYNC_OK. */
+int db_open(const char *url, struct sync_db **out, struct sync_err *err);
+/* db_open with retries and exponential backoff (100 ms doubling to 2 s) for at
+ * most max_wait_ms. */
+int db_open_retry(const char *url, int max_wait_ms, struct sync_db **out, struct sync_err *err);
+void db_close(struct sync_db *db);                       /* NULL ok */
+
+/* Before each request: if the connection is broken, try once to re-establish
+ * it (and re-prepare). SYNC_OK or SYNC_EUNAVAIL. Never blocks longer than the
+ * connect timeout (3 s). */
+int db_ensure(struct sync_db *db, struct sync_err *err);
+
+/* The raw connection, for callers that LISTEN or poll (the gateway). */
+PGconn *db_conn(struct sync_db *db);
+
+/* Runs a prepared statement; returns the result or NULL with err set
+ * (SYNC_EUNAVAIL when the connection broke, SYNC_EDB / mapped SQLSTATE
+ * otherwise). want is PGRES_TUPLES_OK or PGRES_COMMAND_OK. Caller PQclears. */
+PGresult *db_exec(struct sync_db *db, const char *stmt, int n, const char *const *params,
+                  ExecStatusType want, struct sync_err *err);
+
+/* Runs a plain SQL script (migrations, syncctl only: never user input). */
+int db_exec_script(struct sync_db *db, const char *sql, struct sync_err *err);
+
+#endif
