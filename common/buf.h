@@ -15,9 +15,11 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);                       /* back to empty; NULL ok */
 void buf_reset(struct buf *b);                      /* len = 0, keeps memory */
-int  buf_append(struct buf *b, const void *p, size_t n);   /* SYNC_OK / ETOOBIG / ENOMEM */
+/* SYNC_OK / ETOOBIG (len would pass max; b unchanged) / ENOMEM */
+int  buf_append(struct buf *b, const void *p, size_t n);
 int  buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the bytes to the caller (free()) and leaves b empty. */
+/* Hands the bytes to the caller (free(); "" when nothing was appended) and
+ * leaves b empty with the same max. NULL only when out of memory. */
 char *buf_steal(struct buf *b, size_t *len);
 
 #endif

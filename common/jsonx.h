@@ -7,24 +7,33 @@
 #include <stddef.h>
 #include "err.h"
 
-/* Parses exactly len bytes as one JSON value. Caller owns the result
- * (json_object_put). NULL + SYNC_EINVAL ("invalid JSON at byte N",
- * "truncated JSON") on failure. Note a JSON null parses to NULL too: use
- * jsonx_parse_object when an object is required. */
+/* Parses exactly len bytes (len < INT_MAX) as one JSON value: strict,
+ * nesting at most SYNC_JSON_MAX_DEPTH, strings valid UTF-8. Caller owns the
+ * result (json_object_put). On failure NULL and err: SYNC_EINVAL with "empty
+ * JSON", "truncated JSON", "invalid JSON at byte N: unexpected data after the
+ * value" (trailing garbage) or "invalid JSON at byte N: <reason>";
+ * SYNC_ETOOBIG for len >= INT_MAX. A JSON null also gives NULL, with
+ * err->rc == SYNC_OK: use jsonx_parse_object when an object is required.
+ * A "\u0000" escape parses: strings may hold NUL bytes (see
+ * rules_check_content). */
 json_object *jsonx_parse(const char *buf, size_t len, struct sync_err *err);
-/* Same, but the value must be an object. */
+/* Same, but the value must be an object (else NULL + SYNC_EINVAL). */
 json_object *jsonx_parse_object(const char *buf, size_t len, struct sync_err *err);
 
-/* Plain text of o, without escaping '/'. The string is lent by o. */
+/* Plain text of o, without escaping '/' (NULL o gives "null"). The string is
+ * lent by o: valid until o changes or is freed; never free it. */
 const char *jsonx_text(json_object *o, size_t *len);
 
-/* Member key of obj as a string. SYNC_OK, SYNC_ENOTFOUND (absent or null
- * when allow_null... no: absent), SYNC_EINVAL (not a string). s is lent by obj. */
+/* Member key of obj as a string: SYNC_OK (*s lent by obj, *len its bytes,
+ * which may include NULs), SYNC_ENOTFOUND when the key is absent, SYNC_EINVAL
+ * when it is present but not a string (JSON null counts as not a string) or
+ * obj is not an object. */
 int jsonx_get_str(json_object *obj, const char *key, const char **s, size_t *len);
 
-/* Adds key -> value to obj, taking value; returns -1 (value freed) on failure. */
+/* Adds key -> value to obj (NULL value = JSON null), taking value; returns
+ * -1 (value freed) on failure, also when obj is not an object. */
 int jsonx_add(json_object *obj, const char *key, json_object *value);
-/* Shorthands: a string of len bytes, or JSON null when s is NULL. */
+/* Shorthands, 0 or -1: a string of len bytes, or JSON null when s is NULL. */
 int jsonx_add_str(json_object *obj, const char *key, const char *s, size_t len);
 int jsonx_add_cstr(json_object *obj, const char *key, const char *s);   /* NULL -> null */
 int jsonx_add_int(json_object *obj, const char *key, long long v);

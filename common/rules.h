@@ -17,16 +17,18 @@ size_t utf8_chars(const char *s, size_t len);
  * trailing '/'. SYNC_OK or SYNC_EINVAL with a message saying which rule. */
 int rules_check_path(const char *path, size_t len, struct sync_err *err);
 
-/* Extension of the last segment, lower-cased ASCII, into out (outsz bytes).
- * Returns its length, or 0 for "no extension" (no dot, only a leading dot,
- * trailing dot), or SYNC_ETOOBIG if it does not fit out. */
+/* Extension of the last segment (text after its last dot), ASCII lower-cased,
+ * NUL-terminated into out (outsz bytes). Returns its length, or 0 for "no
+ * extension" (no dot, the name starts with its last dot as in ".gitignore",
+ * or ends with a dot), or SYNC_ETOOBIG if it does not fit out (never
+ * truncated; outsz = SYNC_PATH_MAX_BYTES + 1 always fits). */
 int rules_extension(const char *path, size_t len, char *out, size_t outsz);
 
-/* Is this lower-case extension one of DESIGN §4's binary list? */
+/* Is this extension one of DESIGN §4's binary list? (ASCII case ignored) */
 bool rules_is_binary_ext(const char *ext, size_t len);
 
-/* Content: at most SYNC_CONTENT_MAX bytes, no NUL, valid UTF-8.
- * SYNC_EINVAL / SYNC_ETOOBIG with a message. */
+/* Content: at most SYNC_CONTENT_MAX bytes (else SYNC_ETOOBIG), no NUL
+ * ("content contains a NUL character"), valid UTF-8 (else SYNC_EINVAL). */
 int rules_check_content(const char *s, size_t len, struct sync_err *err);
 
 /* A UUID in its canonical 8-4-4-4-12 hex form (either case). */
