@@ -69,7 +69,18 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+# sql/NNN_*.sql are compiled into the library, so syncctl migrates from
+# anywhere without finding the source tree.
+MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+$(B)/gen/migrations.c: $(MIGRATIONS) sql/embed.sh
+	@mkdir -p $(dir $@)
+	sh sql/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC)) $(B)/obj/gen/migrations.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 

@@ -25,11 +25,30 @@ int db_ensure(struct sync_db *db, struct sync_err *err);
 /* The raw connection, for callers that LISTEN or poll (the gateway). */
 PGconn *db_conn(struct sync_db *db);
 
-/* Runs a prepared statement; returns the result or NULL with err set
- * (SYNC_EUNAVAIL when the connection broke, SYNC_EDB / mapped SQLSTATE
- * otherwise). want is PGRES_TUPLES_OK or PGRES_COMMAND_OK. Caller PQclears. */
-PGresult *db_exec(struct sync_db *db, const char *stmt, int n, const char *const *params,
+/* A statement parameter: NUL-terminated text (len < 0), NULL for SQL NULL,
+ * or len bytes sent in binary format (for text-typed parameters only: the
+ * binary form of text is its bytes, so no NUL or strlen is needed). */
+struct db_param {
+    const char *v;
+    int len;
+};
+#define DBP(s) ((struct db_param){ (s), -1 })
+#define DBP_LEN(s, n) ((struct db_param){ (s), (int)(n) })
+
+/* Runs a statement of common/'s table (prepared on first use on this
+ * connection); returns the result or NULL with err set (SYNC_EUNAVAIL when
+ * the connection broke, SYNC_EDB or a mapped SQLSTATE otherwise).
+ * want is PGRES_TUPLES_OK or PGRES_COMMAND_OK. Caller PQclears. */
+PGresult *db_exec(struct sync_db *db, const char *stmt, int n, const struct db_param *params,
                   ExecStatusType want, struct sync_err *err);
+/* The same for a parameterised statement that is planned for its values each
+ * time (filtered listings: a custom plan folds the absent filters away). */
+PGresult *db_exec_sql(struct sync_db *db, const char *sql, int n, const struct db_param *params,
+                      ExecStatusType want, struct sync_err *err);
+
+/* Tombstone TTL used by the write functions (SYNC_TOMBSTONE_DAYS). */
+void db_set_tombstone_days(struct sync_db *db, int days);
+int db_tombstone_days(const struct sync_db *db);
 
 /* Runs a plain SQL script (migrations, syncctl only: never user input). */
 int db_exec_script(struct sync_db *db, const char *sql, struct sync_err *err);
