@@ -58,6 +58,7 @@ BINS      := $(if $(API_SRC),$(B)/sync-api) $(if $(CTL_SRC),$(B)/syncctl) \
              $(if $(filter rt-gateway/main.c,$(GW_SRC)),$(B)/sync-gateway)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
+.SECONDARY:
 .PHONY: all deps build test test-asan unit run bench fuzz conformance-server clean node-deps
 .DEFAULT_GOAL := all
 

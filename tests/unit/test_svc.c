@@ -638,8 +638,8 @@ static void test_keys_and_auth(void)
     CU_ASSERT_EQUAL(svc_auth(db, admin, key, strlen(key), &a, &err), SYNC_EREVOKED);
     CU_ASSERT_EQUAL(svc_key_revoke(db, s, "00000000-0000-0000-0000-000000000000", &err),
                     SYNC_ENOTFOUND);
-    CU_ASSERT_EQUAL(svc_key_create(db, s, "", 0, PERM_READ, &k, key, &err), SYNC_EINVAL);
     sync_key_clear(&k);
+    CU_ASSERT_EQUAL(svc_key_create(db, s, "", 0, PERM_READ, &k, key, &err), SYNC_EINVAL);
     CU_ASSERT_EQUAL(svc_store_delete(db, s, &err), SYNC_OK);
     CU_ASSERT_EQUAL(svc_store_delete(db, s, &err), SYNC_ENOTFOUND);
     CU_ASSERT_EQUAL(svc_store_delete(db, "nope", &err), SYNC_ENOTFOUND);
