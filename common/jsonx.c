@@ -2,11 +2,13 @@
  * UTF-8 checked, over exactly len bytes; serialising never escapes '/'. */
 #include "jsonx.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "limits.h"
+#include "rules.h"
 
 /* <limits.h> is shadowed by common/limits.h on the include path */
 _Static_assert(sizeof(int) == 4, "int is 32 bits");
@@ -63,6 +65,34 @@ static enum json_tokener_error parse_once(const char *buf, size_t len, json_obje
     return e;
 }
 
+/* json-c takes NaN, Infinity and 1e999 even in strict mode: none is JSON.
+ * Recursion is bounded by SYNC_JSON_MAX_DEPTH. */
+static bool all_finite(json_object *o)
+{
+    size_t i, n;
+
+    switch (json_object_get_type(o)) {
+    case json_type_double:
+        return isfinite(json_object_get_double(o));
+    case json_type_array:
+        n = json_object_array_length(o);
+        for (i = 0; i < n; i++)
+            if (!all_finite(json_object_array_get_idx(o, i)))
+                return false;
+        return true;
+    case json_type_object: {
+        json_object_object_foreach(o, k, v) {
+            (void)k;
+            if (!all_finite(v))
+                return false;
+        }
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
 json_object *jsonx_parse(const char *buf, size_t len, struct sync_err *err)
 {
     enum json_tokener_error e, e2;
@@ -78,12 +108,23 @@ json_object *jsonx_parse(const char *buf, size_t len, struct sync_err *err)
         sync_err_set(err, SYNC_EINVAL, "empty JSON");
         return NULL;
     }
+    /* json-c's own UTF-8 check lets overlongs, surrogates and F5..F7 through */
+    end = utf8_check(buf, len);
+    if (end != len) {
+        sync_err_set(err, SYNC_EINVAL, "invalid JSON at byte %zu: not valid UTF-8", end);
+        return NULL;
+    }
     e = parse_once(buf, len, &o, &end, &nomem);
     if (e == json_tokener_success && end < len) {
         /* json-c stops at a NUL byte as at the end of input */
         json_object_put(o);
         sync_err_set(err, SYNC_EINVAL, "invalid JSON at byte %zu: unexpected data after the value",
                      end);
+        return NULL;
+    }
+    if (e == json_tokener_success && !all_finite(o)) {
+        json_object_put(o);
+        sync_err_set(err, SYNC_EINVAL, "invalid JSON: NaN, Infinity and out-of-range numbers are not JSON");
         return NULL;
     }
     if (e == json_tokener_success) {

@@ -8,7 +8,10 @@
 #include "err.h"
 
 /* Parses exactly len bytes (len < INT_MAX) as one JSON value: strict,
- * nesting at most SYNC_JSON_MAX_DEPTH, strings valid UTF-8. Caller owns the
+ * nesting at most SYNC_JSON_MAX_DEPTH levels (json-c counts a scalar inside
+ * a container as a level too: "[[]]" is 2, "[[1]]" is 3), the whole text
+ * valid UTF-8 (no
+ * overlongs or surrogates), numbers finite (no NaN/Infinity). Caller owns the
  * result (json_object_put). On failure NULL and err: SYNC_EINVAL with "empty
  * JSON", "truncated JSON", "invalid JSON at byte N: unexpected data after the
  * value" (trailing garbage) or "invalid JSON at byte N: <reason>";

@@ -78,6 +78,13 @@ static size_t utf8_invalid_at(const char *s, size_t len)
     return len;
 }
 
+size_t utf8_check(const char *s, size_t len)
+{
+    if (len == 0 || !s)
+        return 0;
+    return utf8_invalid_at(s, len);
+}
+
 bool utf8_valid(const char *s, size_t len)
 {
     if (len == 0)

@@ -9,6 +9,9 @@
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+/* Length of the longest valid UTF-8 prefix of s: len when all of s is valid,
+ * else the offset of the first bad byte. */
+size_t utf8_check(const char *s, size_t len);
 /* Code points in valid UTF-8. */
 size_t utf8_chars(const char *s, size_t len);
 
