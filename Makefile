@@ -16,7 +16,11 @@ CC      ?= cc
 SAN     ?= 0
 BENCH   ?= 0
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+  B        := build-fuzz
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+  LDSAN    := -fsanitize=address,undefined
+else ifeq ($(SAN),1)
   B        := build-asan
   OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN    := -fsanitize=address,undefined
@@ -47,6 +51,7 @@ CTL_SRC     := $(sort $(wildcard fcgi-api/syncctl/*.c))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELP   := $(sort $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
 CONF_SRC    := $(sort $(wildcard tests/conformance/*.c))
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 LOAD_SRC    := $(sort $(wildcard tests/load/*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -57,12 +62,13 @@ LIBSIO    := $(B)/libsio.a
 BINS      := $(if $(API_SRC),$(B)/sync-api) $(if $(CTL_SRC),$(B)/syncctl) \
              $(if $(filter rt-gateway/main.c,$(GW_SRC)),$(B)/sync-gateway)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .SECONDARY:
 .PHONY: all deps build test test-asan unit run bench fuzz conformance-server clean node-deps
 .DEFAULT_GOAL := all
 
-all: $(BINS) $(UNIT_BINS) $(if $(CONF_SRC),$(B)/conformance-server) $(if $(LOAD_SRC),$(B)/sio-load)
+all: $(BINS) $(UNIT_BINS) $(FUZZ_BINS) $(if $(CONF_SRC),$(B)/conformance-server) $(if $(LOAD_SRC),$(B)/sio-load)
 
 build: all
 
@@ -112,6 +118,18 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(API_LIB_OBJ) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
+# Fuzz targets: under FUZZ=1 (clang) linked with libFuzzer's main; otherwise
+# with tests/fuzz/replay_main.c, so `make test` replays the committed corpus.
+ifeq ($(FUZZ),1)
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(API_LIB_OBJ) $(GW_LIB_OBJ) $(LIBSIO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+else
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz/replay_main.o $(API_LIB_OBJ) $(GW_LIB_OBJ) $(LIBSIO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 # --- set-up -----------------------------------------------------------------
@@ -148,6 +166,12 @@ bench: deps
 	@$(MAKE) --no-print-directory BENCH=1 all
 	@$(MAKE) --no-print-directory node-deps
 	@bash tests/bench/run.sh build-bench
+
+# --- fuzzing (clang + libFuzzer) ---------------------------------------------
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang FUZZ=1 $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(FUZZ_SRC))
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build build-asan build-bench build-fuzz
