@@ -7,12 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "limits.h"
+#include "limits.h"      /* ours, and through it the C library's INT_MAX */
 #include "rules.h"
 
-/* <limits.h> is shadowed by common/limits.h on the include path */
-_Static_assert(sizeof(int) == 4, "int is 32 bits");
-#define JSONX_LEN_MAX ((size_t)INT32_MAX)   /* json-c takes an int length */
+#define JSONX_LEN_MAX ((size_t)INT_MAX)   /* json-c takes an int length */
 
 static bool all_space(const char *buf, size_t len)
 {
