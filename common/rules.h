@@ -24,7 +24,8 @@ int rules_check_path(const char *path, size_t len, struct sync_err *err);
  * NUL-terminated into out (outsz bytes). Returns its length, or 0 for "no
  * extension" (no dot, the name starts with its last dot as in ".gitignore",
  * or ends with a dot), or SYNC_ETOOBIG if it does not fit out (never
- * truncated; outsz = SYNC_PATH_MAX_BYTES + 1 always fits). */
+ * truncated; outsz = SYNC_PATH_MAX_BYTES + 1 always fits a path that passed
+ * rules_check_path, not arbitrary longer input). */
 int rules_extension(const char *path, size_t len, char *out, size_t outsz);
 
 /* Is this extension one of DESIGN §4's binary list? (ASCII case ignored) */
