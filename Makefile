@@ -39,7 +39,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-           -Wformat=2 -Wno-format-nonliteral $(OPTFLAGS) -I. -Icommon -Irt-gateway $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+           -Wformat=2 -Wno-format-nonliteral $(OPTFLAGS) -I. -iquote common -Irt-gateway $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lfcgi -lcrypto -lpthread -lm
 LDFLAGS := $(LDSAN)
 

@@ -2,12 +2,13 @@
  * UTF-8 checked, over exactly len bytes; serialising never escapes '/'. */
 #include "jsonx.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "limits.h"      /* ours, and through it the C library's INT_MAX */
+#include "limits.h"
 #include "rules.h"
 
 #define JSONX_LEN_MAX ((size_t)INT_MAX)   /* json-c takes an int length */

@@ -1,18 +1,5 @@
 /* limits.h - every bound of the system, named once, next to its source. */
 
-/* common/ is on the include path (-Icommon), so a <limits.h> from any system
- * header (OpenSSL's err.h, ...) lands here first: hand it on to the C
- * library's own, which has its own guard. */
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#pragma clang diagnostic ignored "-Winclude-next-absolute-path"
-#endif
-#include_next <limits.h>
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
-
 #ifndef SYNC_LIMITS_H
 #define SYNC_LIMITS_H
 
