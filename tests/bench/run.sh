@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR - `make bench`: the server against the machine's own limits,
+# measured in one run, printed as one table (tests/bench/report.js) and kept
+# as JSON under bench/results/.
+#
+# It starts its own stack: a throwaway PostgreSQL 15 with fsync on, lighttpd
+# with BENCH_API_PROCS sync-api processes (mod_fastcgi), and sync-gateway when
+# it is built. Limits and product figures come from the same run:
+#   limits    pg_test_fsync; pgbench of the exact write transaction (1/16
+#             clients x one/16 stores), of file_get and of the list page + total
+#   REST      PUT/GET/list through lighttpd with sio-load http, the plugin's
+#             initial sync of 10,000 files, sync-api CPU per request and RSS
+#   gateway   socket acks, writes in flight, fan-out to 10/100/500 sockets of
+#             1 KiB/100 KiB/1 MiB, memory of idle sockets and of a broadcast,
+#             and a cross-check of sio-load against socket.io-client receivers
+#
+# Every load is bounded in time and on loopback only; every server started
+# here is stopped by pid on exit, also on failure or Ctrl-C.
+#
+# Environment: BENCH_SECONDS (per load, default 5), BENCH_API_PROCS (4),
+# BENCH_KEEP=1 keeps the run directory, BENCH_RESULTS (default bench/results).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+B=$(cd "${1:-build-bench}" 2>/dev/null && pwd) || { echo "bench: build directory ${1:-build-bench} missing (make BENCH=1 all)"; exit 2; }
+. tests/lib/pg.sh
+if [ -f tests/lib/front.sh ]; then
+    . tests/lib/front.sh
+else
+    echo "bench: tests/lib/front.sh is missing (it starts lighttpd)"; exit 2
+fi
+
+SECS=${BENCH_SECONDS:-5}
+API_PROCS=${BENCH_API_PROCS:-4}
+RESULTS_DIR=${BENCH_RESULTS:-$ROOT/bench/results}
+LOAD="$B/sio-load"
+PGBIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+T0=$(date +%s.%N)
+
+RUN=$(mktemp -d /tmp/sync-bench.XXXXXX)
+chmod 755 "$RUN"
+RES="$RUN/results.jsonl"
+: >"$RES"
+GW_PID=""
+BG_PIDS=""
+
+cleanup() {
+    local p
+    for p in $BG_PIDS; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    if [ -n "$GW_PID" ]; then
+        kill -TERM "$GW_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$GW_PID" 2>/dev/null
+        wait "$GW_PID" 2>/dev/null
+    fi
+    front_stop
+    pg_destroy
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: files kept in $RUN"; else rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# rec NAME [key=value ...]: one JSON line into the results (numbers stay numbers).
+rec() {
+    local name=$1
+    shift
+    printf '%s\n' "$*" | awk -v name="$name" '
+        function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+        { out = "{\"name\":" q(name)
+          for (i = 1; i <= NF; i++) {
+              k = $i; sub(/=.*/, "", k); v = substr($i, length(k) + 2)
+              if (k == "") continue
+              if (v ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/) out = out "," q(k) ":" v
+              else out = out "," q(k) ":" q(v)
+          }
+          print out "}" }' >>"$RES"
+}
+
+# rec_text NAME KEY TEXT: a free-text value (spaces kept).
+rec_text() {
+    node -e 'console.log(JSON.stringify({name: process.argv[1], [process.argv[2]]: process.argv[3]}))' \
+        "$1" "$2" "$3" >>"$RES"
+}
+
+psql_q() { "$PGBIN/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+cpu_ticks() {      # summed utime+stime of the given pids
+    local t=0 p v
+    for p in "$@"; do
+        v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || continue
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# private memory (USS): what one more process of the same program costs
+uss_kb() { awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------
+say "machine"
+rec machine cores="$(nproc)" mem_mb="$(free -m | awk '/^Mem:/ { print $2 }')" \
+    kernel="$(uname -r)" clk_tck="$CLK_TCK" secs="$SECS" api_procs="$API_PROCS"
+rec_text machine_cpu model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+rec_text machine_pg version "$("$PGBIN/postgres" --version)"
+rec_text machine_date date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+rec_text machine_commit commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
+
+# ---------------------------------------------------------------------------
+say "disk flush time (pg_test_fsync, first section only)"
+mkdir -p "$RUN/fsync"
+"$PGBIN/pg_test_fsync" -s 1 -f "$RUN/fsync/test.out" >"$RUN/fsync/out.txt" 2>&1 &
+FS_PID=$!
+BG_PIDS="$FS_PID"
+for _ in $(seq 1 150); do
+    grep -q 'two 8kB writes' "$RUN/fsync/out.txt" 2>/dev/null && break
+    kill -0 "$FS_PID" 2>/dev/null || break
+    sleep 0.1
+done
+kill -TERM "$FS_PID" 2>/dev/null
+wait "$FS_PID" 2>/dev/null
+BG_PIDS=""
+fdatasync_us=$(awk '/one 8kB write/ { s = 1 } s && $1 == "fdatasync" { print $(NF-1); exit }' "$RUN/fsync/out.txt")
+rec fsync fdatasync_us="${fdatasync_us:-0}"
+
+# ---------------------------------------------------------------------------
+say "PostgreSQL (fsync on)"
+pg_create "$RUN/pg" fsync && pg_start || { echo "bench: cannot start PostgreSQL"; exit 1; }
+export ADMIN_API_KEY="sk_admin_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+export LOG_LEVEL=warn
+"$B/syncctl" migrate >"$RUN/migrate.log" 2>&1 || { cat "$RUN/migrate.log"; exit 1; }
+
+# Stores with fixed ids: 16 write stores ...-0..15, the read store (10,000
+# files of 2 KiB), the ack store and the fan-out store.
+sid() { printf '00000000-0000-4000-8000-%012d' "$1"; }
+READ_STORE=$(sid 100)
+ACK_STORE=$(sid 101)
+FAN_STORE=$(sid 102)
+{
+    for i in $(seq 0 15); do echo "INSERT INTO stores (id, name) VALUES ('$(sid "$i")', 'write $i');"; done
+    echo "INSERT INTO stores (id, name) VALUES ('$READ_STORE', 'read'), ('$ACK_STORE', 'ack'), ('$FAN_STORE', 'fanout');"
+} | psql_q >/dev/null || exit 1
+say "seeding 10,000 files of 2 KiB"
+psql_q >/dev/null <<EOF || exit 1
+SELECT count(*) FROM generate_series(1, 10000) i
+ CROSS JOIN LATERAL (SELECT rpad('note ' || i || ' ', 2048, 'lorem ipsum dolor sit amet ') AS c) x
+ CROSS JOIN LATERAL sync_file_write('$READ_STORE', 'notes/' || i || '.md', x.c,
+       'sha256:' || encode(sha256(convert_to(x.c, 'UTF8')), 'hex'), 2048, false, 'md', NULL,
+       'upsert', NULL) w;
+VACUUM ANALYZE;
+EOF
+
+# ---------------------------------------------------------------------------
+GW_STATE="not built"
+GW_URL=""
+if [ -x "$B/sync-gateway" ]; then
+    say "sync-gateway"
+    GW_PORT=$(front_free_port)
+    SYNC_GATEWAY_LISTEN="127.0.0.1:$GW_PORT" "$B/sync-gateway" >>"$RUN/gateway.log" 2>&1 &
+    GW_PID=$!
+    GW_STATE="failed to start"
+    for _ in $(seq 1 100); do
+        kill -0 "$GW_PID" 2>/dev/null || break
+        if (exec 3<>"/dev/tcp/127.0.0.1/$GW_PORT") 2>/dev/null; then GW_STATE=up; break; fi
+        sleep 0.1
+    done
+    if [ "$GW_STATE" = up ]; then
+        GW_URL="http://127.0.0.1:$GW_PORT"
+        sleep 0.5
+        rec gw_start rss_kb="$(rss_kb "$GW_PID")" uss_kb="$(uss_kb "$GW_PID")"
+    else
+        tail -5 "$RUN/gateway.log" >&2
+    fi
+fi
+rec_text gateway state "$GW_STATE"
+
+say "lighttpd + $API_PROCS sync-api"
+FRONT_PORT=$(front_free_port)
+front_start_lighttpd "$RUN/front" "$FRONT_PORT" "$API_PROCS" || { echo "bench: cannot start lighttpd"; exit 1; }
+LIGHTTPD_PID=${FRONT_PIDS%% *}
+API_PIDS=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ' | tr '\n' ' ')
+[ -n "$API_PIDS" ] || { echo "bench: no sync-api process under lighttpd"; exit 1; }
+
+# One read+write key per store, made through the admin API.
+make_key() {
+    curl -s -m 5 -X POST -H "X-API-Key: $ADMIN_API_KEY" -H 'Content-Type: application/json' \
+        -d '{"name":"bench","permissions":["read","write"]}' \
+        "$FRONT_URL/api/v1/admin/stores/$1/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p'
+}
+WKEYS=()
+for i in $(seq 0 15); do WKEYS+=("$(make_key "$(sid "$i")")"); done
+READ_KEY=$(make_key "$READ_STORE")
+ACK_KEY=$(make_key "$ACK_STORE")
+FAN_KEY=$(make_key "$FAN_STORE")
+for k in "${WKEYS[@]}" "$READ_KEY" "$ACK_KEY" "$FAN_KEY"; do
+    [ -n "$k" ] || { echo "bench: could not create API keys"; tail -5 "$FRONT_API_LOG"; exit 1; }
+done
+ALL_WKEYS=$(IFS=,; echo "${WKEYS[*]}")
+
+# ---------------------------------------------------------------------------
+# pgbench: NAME SCRIPT MODE CLIENTS [-D ...]; TPS and p50 from the per-transaction log.
+CONTENT_1K=$(head -c 768 /dev/urandom | base64 -w0 | head -c 1024)
+pgb() {
+    local name=$1 script=$2 mode=$3 clients=$4 out tps p50 p99 n
+    shift 4
+    mkdir -p "$RUN/pgb/$name"
+    out=$(cd "$RUN/pgb/$name" && timeout -k 5 $((SECS + 30)) "$PGBIN/pgbench" -n -M "$mode" \
+          -f "$ROOT/tests/bench/$script" -c "$clients" -j $((clients < 2 ? 1 : 2)) -T "$SECS" \
+          -l --log-prefix=tx "$@" sync 2>&1)
+    tps=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+    read -r n p50 p99 < <(cat "$RUN/pgb/$name"/tx.* 2>/dev/null | awk '{ print $3 }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { print 0, 0, 0; exit }
+              i = int(NR * 0.5 + 0.999999); j = int(NR * 0.99 + 0.999999)
+              printf "%d %.3f %.3f\n", NR, v[i] / 1000, v[j] / 1000 }')
+    if [ -z "$tps" ]; then
+        printf '%s\n' "$out" | tail -5 >&2
+        tps=0
+    fi
+    rec "$name" tps="$tps" p50_ms="$p50" p99_ms="$p99" txns="$n" clients="$clients"
+    rm -f "$RUN/pgb/$name"/tx.*
+    say "  $name: $tps TPS, p50 $p50 ms"
+}
+
+say "pgbench: the write transaction"
+for c in 1 16; do
+    for s in 1 16; do
+        psql_q -c CHECKPOINT >/dev/null
+        pgb "pg_write_c${c}_s${s}" pg_write.sql prepared "$c" -D nclients="$c" -D nstores="$s" \
+            -D paths=100000 -D content="$CONTENT_1K"
+    done
+done
+say "pgbench: file_get and the list page + total"
+pgb pg_get_c16 pg_get.sql prepared 16 -D store="$READ_STORE" -D files=10000
+pgb pg_list_c16 pg_list.sql extended 16 -D store="$READ_STORE" -D files=10000
+
+# ---------------------------------------------------------------------------
+# http NAME CPUKEY sio-load-args...: runs sio-load http, records its figures
+# plus sync-api CPU (ms per request) and lighttpd CPU.
+http() {
+    local name=$1 out t0 t1 l0 l1 ok cpu_ms lcpu_ms
+    shift
+    t0=$(cpu_ticks $API_PIDS)
+    l0=$(cpu_ticks "$LIGHTTPD_PID")
+    out=$(timeout -k 5 $((SECS + 90)) "$LOAD" http "$@" --url "$FRONT_URL")
+    t1=$(cpu_ticks $API_PIDS)
+    l1=$(cpu_ticks "$LIGHTTPD_PID")
+    ok=$(printf '%s\n' "$out" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
+    ok=${ok:-0}
+    cpu_ms=$(awk -v d=$((t1 - t0)) -v n="$ok" -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", n ? d * 1000 / hz / n : 0 }')
+    lcpu_ms=$(awk -v d=$((l1 - l0)) -v n="$ok" -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", n ? d * 1000 / hz / n : 0 }')
+    rec "$name" $out api_cpu_ms="$cpu_ms" lighttpd_cpu_ms="$lcpu_ms"
+    say "  $name: $(printf '%s' "$out" | sed -n 's/.*\(rps=[0-9.]*\).*\(p50_ms=[0-9.]*\).*/\1 \2/p') errors=$(printf '%s' "$out" | sed -n 's/.* errors=\([0-9]*\).*/\1/p') api_cpu_ms=$cpu_ms"
+}
+
+say "REST through lighttpd"
+for c in 1 16; do
+    for s in 1 16; do
+        if [ "$s" = 1 ]; then keys=${WKEYS[0]}; else keys=$ALL_WKEYS; fi
+        psql_q -c CHECKPOINT >/dev/null
+        http "rest_put_c${c}_s${s}" put --key "$keys" --conns "$c" --seconds "$SECS" --size 1024 \
+            --paths 100000 --prefix rest/ --suffix .md
+    done
+done
+http rest_get_c16 get --key "$READ_KEY" --conns 16 --seconds "$SECS" --paths 10000 --prefix notes/ --suffix .md
+http rest_list_c16 list --key "$READ_KEY" --conns 16 --seconds "$SECS" --files 10000 --limit 100
+http rest_sync sync --key "$READ_KEY" --inflight 8 --page 1000 --seconds 60
+api_rss_max=0 api_uss_max=0 api_pss_max=0
+for p in $API_PIDS; do
+    r=$(rss_kb "$p"); u=$(uss_kb "$p"); q=$(pss_kb "$p")
+    [ "${r:-0}" -gt "$api_rss_max" ] && api_rss_max=$r
+    [ "${u:-0}" -gt "$api_uss_max" ] && api_uss_max=$u
+    [ "${q:-0}" -gt "$api_pss_max" ] && api_pss_max=$q
+done
+rec api_mem rss_kb_max="$api_rss_max" uss_kb_max="$api_uss_max" pss_kb_max="$api_pss_max" \
+    procs="$(echo $API_PIDS | wc -w)"
+
+# ---------------------------------------------------------------------------
+if [ "$GW_STATE" = up ]; then
+    . "$ROOT/tests/bench/gateway.sh"
+fi
+
+# ---------------------------------------------------------------------------
+T1=$(date +%s.%N)
+rec run seconds="$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }')"
+mkdir -p "$RESULTS_DIR"
+node "$ROOT/tests/bench/report.js" "$RES" "$RESULTS_DIR"
