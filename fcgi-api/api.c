@@ -73,8 +73,13 @@ int api_db_ready(struct api_ctx *ctx, struct sync_err *err)
 
     if (!ctx->db) {
         rc = db_open(ctx->cfg.database_url, &ctx->db, err);
+        if (rc != SYNC_OK && rc != SYNC_ENOMEM) {
+            char why[sizeof err->msg];
+            memcpy(why, err->msg, sizeof why);
+            return sync_err_set(err, SYNC_EUNAVAIL, "%s", why);
+        }
         if (rc != SYNC_OK)
-            return rc == SYNC_ENOMEM ? rc : sync_err_set(err, SYNC_EUNAVAIL, "%s", err->msg);
+            return rc;
         db_set_tombstone_days(ctx->db, ctx->cfg.tombstone_days);
         log_info("connected to the database");
         return SYNC_OK;
