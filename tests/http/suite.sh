@@ -7,8 +7,47 @@
 # Needs (exported by tests/run-all.sh): DATABASE_URL, ADMIN_API_KEY,
 # SYNC_BIN_DIR, TEST_TMP; TEST_PG_DIR enables the database outage test.
 
+# check NAME COMMAND...: one more test of the suite (counts in pass/fail).
+check() {
+    if "${@:2}"; then pass=$((pass + 1)); echo "ok - $1"
+    else fail=$((fail + 1)); echo "not ok - $1"; fi
+}
+
+# startup_checks DIR: how sync-api starts and refuses to start, without a web
+# server: one clear line for a bad configuration, spawn-fcgi.
+startup_checks() {
+    local dir=$1 bin out rc port pid i got
+    bin="$SYNC_BIN_DIR/sync-api"
+    mkdir -p "$dir"
+    out=$(env -u DATABASE_URL "$bin" --listen 127.0.0.1:1 2>&1 </dev/null); rc=$?
+    check "startup: no DATABASE_URL stops it with one line ($out)" \
+        [ "$rc" -ne 0 -a "$(printf '%s\n' "$out" | wc -l)" -eq 1 -a -n "$(echo "$out" | grep DATABASE_URL)" ]
+    out=$(ADMIN_API_KEY=sk_admin_short "$bin" --listen 127.0.0.1:1 2>&1 </dev/null); rc=$?
+    check "startup: a malformed ADMIN_API_KEY stops it with one line ($out)" \
+        [ "$rc" -ne 0 -a "$(printf '%s\n' "$out" | wc -l)" -eq 1 -a -n "$(echo "$out" | grep ADMIN_API_KEY)" ]
+    out=$("$bin" 2>&1 </dev/null); rc=$?
+    check "startup: fd 0 not a FastCGI socket stops it with one line ($out)" \
+        [ "$rc" -eq 2 -a "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
+    out=$("$bin" --no-such-option 2>&1 </dev/null); rc=$?
+    check "startup: an unknown option is exit 2 with the usage" [ "$rc" -eq 2 ]
+    port=$(front_free_port) || return 1
+    spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$bin" >"$dir/spawn-fcgi.log" 2>&1 &
+    pid=$!
+    got=""
+    for i in $(seq 1 50); do
+        got=$(node tests/http/fcgi-get.mjs "127.0.0.1:$port" /health 2>&1)
+        case $got in 200*) break ;; esac
+        sleep 0.1
+    done
+    check "startup: spawned by spawn-fcgi, it answers /health ($got)" [ "${got%% *}" = 200 ]
+    _front_kill "$pid"
+    check "startup: spawn-fcgi's sync-api stopped by SIGTERM" grep -q 'INFO sync-api: stopped' "$dir/spawn-fcgi.log"
+}
+
 http_suite() {
-    local front=$1 dir port sock line pass=0 fail=0 drv_pass drv_fail n
+    local front=$1 dir port sock line drv_pass drv_fail n
+    pass=0
+    fail=0
     ROOT=${SYNC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
     cd "$ROOT" || return 1
     # shellcheck source=../lib/front.sh
@@ -23,10 +62,7 @@ http_suite() {
     trap 'front_stop' EXIT
     trap 'exit 130' INT TERM
 
-    check() {       # check NAME COMMAND...: one more test of this suite
-        if "${@:2}"; then pass=$((pass + 1)); echo "ok - $1"
-        else fail=$((fail + 1)); echo "not ok - $1"; fi
-    }
+    startup_checks "$dir/startup"
 
     port=$(front_free_port) || { echo "0 passed, 1 failed"; return 1; }
     case $front in
@@ -38,6 +74,13 @@ http_suite() {
 
     export API_BASE_URL=$FRONT_URL FRONT_NAME=$front
     [ -S "$sock" ] && export FCGI_SOCKET=$sock
+    if [ "$front" = nginx ]; then
+        # the direct FastCGI tests go to a sync-api listening on TCP itself
+        local tport
+        tport=$(front_free_port) && front_start_api "$dir/tcp" "127.0.0.1:$tport" &&
+            export FCGI_SOCKET="127.0.0.1:$tport"
+    fi
+    echo "== direct FastCGI tests on $FCGI_SOCKET"
     if [ -n "${TEST_PG_DIR:-}" ]; then
         export SYNC_TEST_PG_STOP="bash -c '. \"$ROOT/tests/lib/pg.sh\"; PG_DIR=\"$TEST_PG_DIR\"; pg_stop fast'"
         export SYNC_TEST_PG_START="bash -c '. \"$ROOT/tests/lib/pg.sh\"; PG_DIR=\"$TEST_PG_DIR\"; pg_start'"
@@ -52,26 +95,39 @@ http_suite() {
     fail=$((fail + ${drv_fail:-1}))
 
     echo "== checks of the $front run's logs"
+    local api_logs
+    api_logs=$(find "$dir" -name 'sync-api*.log' -not -path '*/startup/*' | sort)
     n=$(grep -cE '^(500|502|504) ' "$FRONT_ACCESS_LOG")
     check "$front access log: no 500/502/504 answer in $(wc -l <"$FRONT_ACCESS_LOG") requests" [ "$n" -eq 0 ]
     [ "$n" -eq 0 ] || grep -E '^(500|502|504) ' "$FRONT_ACCESS_LOG" | head -20
     n=$(grep -cE '^(400|404|405|413) ' "$FRONT_ACCESS_LOG")
     check "$front access log: the bad inputs reached sync-api ($n 4xx lines)" [ "$n" -gt 100 ]
-    n=$(cat "$FRONT_API_LOG" "$FRONT_ERROR_LOG" | grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:')
-    check "sync-api under $front: no sanitizer report" [ "$n" -eq 0 ]
-    [ "$n" -eq 0 ] || grep -A20 -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$FRONT_API_LOG" | head -60
-    n=$(grep -c 'ERROR sync-api' "$FRONT_API_LOG")
-    check "sync-api under $front: no ERROR line in its log" [ "$n" -eq 0 ]
-    [ "$n" -eq 0 ] || grep 'ERROR sync-api' "$FRONT_API_LOG" | head -10
-    if grep -q 'sk_store_[0-9a-f]\{6\}_[A-Za-z0-9_-]\{32\}' "$FRONT_API_LOG"; then n=1; else n=0; fi
-    check "sync-api under $front: no full key in its log" [ "$n" -eq 0 ]
     local alive=0 p
     for p in $api_pids; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
     check "$front and sync-api still running after the whole run (no exit on an outage)" \
         [ "$alive" -eq "$(echo $api_pids | wc -w)" ]
+    # sanitizer reports (leaks) come at exit: read the logs once all stopped
     front_stop
-    n=$(grep -c 'INFO sync-api: stopped' "$FRONT_API_LOG")
-    check "sync-api under $front: stopped cleanly on SIGTERM" [ "$n" -ge 1 ]
+    # shellcheck disable=SC2086
+    n=$(cat $api_logs "$dir"/startup/*.log "$FRONT_ERROR_LOG" | grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:')
+    check "sync-api under $front: no sanitizer report" [ "$n" -eq 0 ]
+    # shellcheck disable=SC2086
+    [ "$n" -eq 0 ] || grep -h -A20 -E 'AddressSanitizer|LeakSanitizer|runtime error:' $api_logs | head -60
+    # shellcheck disable=SC2086
+    n=$(cat $api_logs | grep -c 'ERROR sync-api')
+    check "sync-api under $front: no ERROR line in its log" [ "$n" -eq 0 ]
+    # shellcheck disable=SC2086
+    [ "$n" -eq 0 ] || grep -h 'ERROR sync-api' $api_logs | head -10
+    # shellcheck disable=SC2086
+    if cat $api_logs | grep -q 'sk_store_[0-9a-f]\{6\}_[A-Za-z0-9_-]\{32\}\|sk_admin_[0-9a-f]\{20\}'; then n=1; else n=0; fi
+    check "sync-api under $front: no full key in its log" [ "$n" -eq 0 ]
+    local want=0 f
+    n=0
+    for f in $api_logs; do
+        want=$((want + $(grep -c 'INFO sync-api: ready' "$f")))
+        n=$((n + $(grep -c 'INFO sync-api: stopped' "$f")))
+    done
+    check "sync-api under $front: every process stopped cleanly on SIGTERM ($n of $want)" [ "$n" -eq "$want" -a "$n" -ge 1 ]
 
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
