@@ -1,5 +1,39 @@
 /* api.c - the route table and the dispatcher: every request passes the same
- * gates in the same order, so each failure has one documented answer. */
+ * gates in the same order, so each failure has one documented answer:
+ *
+ *   1. route: an unknown path is 404 NOT_FOUND (also an undecodable one, a
+ *      malformed id, a trailing or doubled '/'); a known path with another
+ *      method is 405 METHOD_NOT_ALLOWED with an Allow header; OPTIONS on a
+ *      known path is the CORS preflight (204, no key needed).
+ *   2. length: a malformed CONTENT_LENGTH is 400; over SYNC_BODY_MAX is 413,
+ *      decided before anything is read.
+ *   3. key: none is 401 (no database needed); then the database (503 while it
+ *      is unreachable), then svc_auth (401 unknown/revoked), then the kind of
+ *      key and its permission (403).
+ *   4. query and body (400), then the handler.
+ *
+ * Where DESIGN is silent we chose (and the HTTP suites test):
+ *   - only /health also answers without the /api/v1 base;
+ *   - unknown query parameters and unknown JSON body members are ignored;
+ *     a parameter given twice is 400; an empty filter value means no filter;
+ *   - GET /files?path=P reads one file only when no listing parameter
+ *     (limit, offset, include_deleted, extension, content_contains,
+ *     path_contains, is_binary) is given; with one, path is the prefix;
+ *   - limit and offset out of range are 400, never clamped;
+ *   - HEAD is served by every GET route (headers and Content-Length, no body);
+ *   - 204 and 304 carry no Content-Length (RFC 9110 §8.6), every other answer
+ *     does; every JSON answer has Cache-Control: no-store;
+ *   - If-Match: * means "a live file must exist"; an If-Match that is not a
+ *     content hash is a 412 with the real currentHash; If-None-Match on PUT
+ *     other than * is ignored; PATCH answers 200 also when it created an
+ *     empty file (the change feed records it as created);
+ *   - content over 10 MiB is 400 VALIDATION_ERROR (DESIGN §5 lists "too
+ *     large" there); only a body over 32 MiB is 413;
+ *   - the request Content-Type is not checked (the body is JSON whatever it
+ *     says);
+ *   - a 500 says "internal error" (the cause goes to the log, not the client);
+ *   - a database unreachable at start does not stop the process: it answers
+ *     503 and connects on the next request. */
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
