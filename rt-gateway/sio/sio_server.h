@@ -109,8 +109,9 @@ int sio_server_create(const struct sio_config *cfg, struct sio_server **out,
 /* Runs the loop on the calling thread until sio_server_stop(). SYNC_OK. */
 int sio_server_run(struct sio_server *srv);
 
-/* One loop iteration, waiting at most timeout_ms (tests, embedding).
- * Returns 1 when stop was requested, 0 otherwise, <0 on a loop error. */
+/* One loop iteration (tests, embedding): timeout_ms < 0 does not wait,
+ * otherwise it waits for the next event or timer. Returns 1 when stop was
+ * requested, 0 otherwise, <0 on a loop error. */
 int sio_server_service(struct sio_server *srv, int timeout_ms);
 
 /* Any thread or a signal handler: make sio_server_run() return soon. */

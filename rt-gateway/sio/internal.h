@@ -1,0 +1,284 @@
+/* internal.h - the structures shared by the files of the server layer.
+ * Everything here is touched on the loop thread only, except
+ * sio_server.stop and sio_server.wake. */
+#ifndef SIO_INTERNAL_H
+#define SIO_INTERNAL_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+
+#include "buf.h"
+#include "map.h"
+#include "packet.h"
+#include "sio.h"
+#include "sio_server.h"
+
+#define SIO_ID_LEN          20           /* base64url of 15 random bytes */
+#define SIO_SEND_CHUNK      4096         /* bytes per lws_write (PITFALLS 7) */
+#define SIO_WRITES_PER_CB   32           /* fragments per WRITEABLE callback */
+#define SIO_QUERY_ARGS_MAX  64
+#define SIO_QUERY_ARG_MAX   2048         /* one "name=value", decoded */
+#define SIO_HTTP_HDR_MAX    1024         /* our response headers */
+#define SIO_SMALL_BODY_MAX  128
+#define SIO_PEER_MAX        64
+#define SIO_MS              ((lws_usec_t)1000)
+
+/* ----- send queue: packet refs, the head partly sent ----- */
+struct outq_item {
+    struct outq_item *next;
+    struct sio_packet *p;
+};
+struct outq {
+    struct outq_item *head;
+    struct outq_item **tail;
+    size_t bytes;                 /* sum of wire sizes of the queued packets */
+    unsigned part;                /* head: part being sent */
+    size_t off;                   /* head: bytes of that part sent */
+};
+void outq_init(struct outq *q);
+int outq_push(struct outq *q, struct sio_packet *p);          /* takes its own ref */
+struct sio_packet *outq_pop(struct outq *q);                  /* hands over the ref */
+void outq_clear(struct outq *q);
+
+/* ----- query of the handshake request ----- */
+struct sio_kv {
+    char *name;
+    char *value;
+};
+struct sio_query {
+    struct sio_kv *kv;
+    unsigned n;
+};
+int query_read(struct lws *wsi, struct sio_query *q);         /* SYNC_OK / ENOMEM / EINVAL */
+const char *query_get(const struct sio_query *q, const char *name);
+void query_free(struct sio_query *q);
+/* One argument of the current request into buf (NUL-terminated); NULL if absent. */
+const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t cap);
+
+/* ----- a binary Socket.IO packet waiting for its attachments ----- */
+struct rx_binary {
+    char *text;                   /* owned copy of the packet text; NULL = none pending */
+    size_t text_len;
+    struct sio_parsed hdr;        /* views into text */
+    unsigned got;
+    unsigned char *bin[SIO_ATTACH_MAX];
+    size_t bin_len[SIO_ATTACH_MAX];
+};
+
+/* ----- one Engine.IO session ----- */
+enum probe_state { PROBE_NONE = 0, PROBE_OPEN, PROBE_ANSWERED };
+
+struct eio_conn {
+    struct sio_server *srv;
+    char sid[SIO_ID_LEN + 1];
+    int websocket;                /* current transport: 0 polling, 1 websocket */
+    int closed;
+    int authed;                   /* a socket was accepted: limit is max_payload */
+    int awaiting_pong;
+    int doomed;                   /* closing soon from sul_doom */
+    const char *doom_reason;
+    struct lws *ws;               /* websocket transport */
+    struct lws *probe;            /* websocket being probed for an upgrade */
+    int probe_state;
+    struct lws *get;              /* pending long-poll GET */
+    struct lws *post;             /* POST being received */
+    struct outq q;
+    lws_sorted_usec_list_t sul_ping;
+    lws_sorted_usec_list_t sul_connect;
+    lws_sorted_usec_list_t sul_upgrade;
+    lws_sorted_usec_list_t sul_doom;
+    lws_sorted_usec_list_t sul_probe_get; /* noop to a GET that came during a probe */
+    struct sio_query query;
+    char peer[SIO_PEER_MAX];
+    struct sio_socket *sockets;   /* one per joined namespace */
+    struct rx_binary rx;
+    struct eio_conn *dead_next;
+};
+
+/* ----- Socket.IO ----- */
+struct pending_ack {
+    struct pending_ack *next;
+    uint64_t id;
+    sio_ack_cb cb;
+    void *arg;
+};
+
+struct member {                   /* a socket in a room */
+    struct sio_room *room;
+    struct sio_socket *s;         /* NULL once removed during a walk */
+    struct member *prev, *next;   /* in the room */
+    struct member *s_next;        /* in the socket's list */
+};
+
+struct sio_room {
+    struct sio_nsp *nsp;
+    char *name;
+    size_t name_len;
+    struct member *head;
+    size_t count;                 /* live members */
+    unsigned walking;             /* broadcasts/foreach in progress */
+    int has_dead;
+};
+
+struct sio_socket {
+    struct sio_server *srv;
+    struct eio_conn *conn;        /* NULL once gone */
+    struct sio_nsp *nsp;
+    char id[SIO_ID_LEN + 1];
+    uint64_t serial;
+    int accepted;
+    int gone;
+    void *user;
+    struct member *rooms;
+    struct pending_ack *acks;
+    uint64_t next_ack;
+    struct sio_socket *conn_next;
+    struct sio_socket *dead_next;
+};
+
+struct sio_nsp {
+    struct sio_server *srv;
+    char *name;
+    struct sio_nsp_ops ops;
+    void *arg;
+    struct map rooms;             /* name -> struct sio_room */
+    struct sio_nsp *next;
+};
+
+struct sio_timer {
+    lws_sorted_usec_list_t sul;
+    struct sio_server *srv;
+    sio_timer_cb cb;
+    void *arg;
+    unsigned period_ms;
+};
+
+struct sio_fdw {
+    struct sio_server *srv;
+    struct lws *wsi;
+    sio_fd_cb cb;
+    void *arg;
+    int closing;
+    struct sio_fdw *prev, *next;
+};
+
+struct sio_server {
+    struct sio_config cfg;        /* string fields point into the owned copies below */
+    char *host, *path, *cert, *key;
+    char **origins;               /* CORS allow-list */
+    unsigned n_origins;
+    int cors_any;
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    struct map conns;             /* sid -> struct eio_conn */
+    struct map sockets;           /* serial -> struct sio_socket */
+    struct sio_nsp *nsps;
+    uint64_t next_serial;
+    volatile sig_atomic_t stop;
+    atomic_int wake;
+    unsigned depth;               /* nesting of entry points; frees happen at 0 */
+    struct eio_conn *dead_conns;
+    struct sio_socket *dead_sockets;
+    struct sio_fdw *fdws;
+    struct sio_packet *pkt_ping;
+    struct sio_packet *pkt_noop;
+    struct sio_packet *pkt_close;
+    unsigned char *scratch;       /* LWS_PRE + SIO_SEND_CHUNK, loop thread only */
+    int destroying;
+};
+
+/* Entry points bracket themselves so that nothing is freed under a caller. */
+void srv_enter(struct sio_server *srv);
+void srv_leave(struct sio_server *srv);
+
+void sio_random_id(char out[SIO_ID_LEN + 1]);
+
+/* ----- per-wsi state (protocols[0]) ----- */
+enum pss_kind { PSS_NONE = 0, PSS_HTTP, PSS_WS };
+
+struct http_resp {
+    int active;
+    int headers_sent;
+    int close_after;              /* close the TCP connection after it */
+    unsigned status;
+    const char *ctype;            /* static string or NULL */
+    int no_store;
+    char small[SIO_SMALL_BODY_MAX];
+    size_t small_len;
+    struct outq items;            /* packets of a GET answer */
+    struct outq_item *cur;
+    unsigned part;
+    size_t off;
+    int sep;                      /* a 0x1e is due before the next part */
+    size_t total, sent;
+};
+
+struct pss {
+    int kind;
+    struct eio_conn *conn;
+    /* websocket */
+    int probe;
+    int send_pong_probe;
+    int close_pending;
+    int close_code;               /* 0: bare close frame */
+    struct buf rx;
+    int rx_active;                /* a message is being reassembled */
+    int rx_binary;
+    /* http */
+    int method;                   /* LWSHUMETH_* */
+    int is_poll_get, is_poll_post;
+    struct buf body;
+    int body_too_big;
+    char origin[256];             /* the request's Origin, for CORS */
+    int req_close;                /* the request said "Connection: close" */
+    char req_headers[256];        /* Access-Control-Request-Headers of a preflight */
+    struct http_resp resp;
+};
+
+/* conn.c: Engine.IO session */
+int conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_conn **out);
+struct eio_conn *conn_find(struct sio_server *srv, const char *sid);
+/* Queue one packet; SYNC_ETOOBIG when over the bound (the conn is doomed). */
+int conn_send(struct eio_conn *c, struct sio_packet *p);
+void conn_kick(struct eio_conn *c);         /* ask the transport to write */
+void conn_close(struct eio_conn *c, const char *reason, int client_closed);
+void conn_doom(struct eio_conn *c, const char *reason);   /* close from a timer */
+size_t conn_limit(const struct eio_conn *c);               /* message size limit now */
+/* Handle one Engine.IO text packet / one binary message from the current
+ * transport. SYNC_OK or an error after which the conn is closed. */
+int conn_on_text(struct eio_conn *c, const char *data, size_t len);
+int conn_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
+void conn_on_pong(struct eio_conn *c);
+void conn_probe_start(struct eio_conn *c, struct lws *wsi);  /* arms upgradeTimeout */
+/* A GET came while the probe waits for "5": like the reference, answer it
+ * with a noop after a short re-check delay (the "5" may already be in). */
+void conn_probe_hold_get(struct eio_conn *c);
+void conn_free(struct eio_conn *c);
+
+/* sockio.c: Socket.IO on a conn */
+int sockio_on_text(struct eio_conn *c, const char *data, size_t len);
+int sockio_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
+void sockio_conn_closed(struct eio_conn *c, const char *reason);  /* ends every socket */
+void sockio_rx_clear(struct rx_binary *rx);
+void socket_free(struct sio_socket *s);
+
+/* room.c */
+void room_leave_all(struct sio_socket *s);
+void nsp_rooms_free(struct sio_nsp *nsp);
+
+/* ws.c / poll.c: transports */
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+                void *in, size_t len);
+int poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+                  void *in, size_t len);
+void poll_answer_get(struct eio_conn *c);   /* write queued packets to the pending GET */
+void poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
+                       const char *body, size_t len, int close_after);
+void poll_answer_error(struct lws *wsi, unsigned status, int code, const char *message);
+void ws_request_close(struct lws *wsi, int code);     /* 0: 1000 */
+int http_check_path(struct sio_server *srv, struct lws *wsi);
+
+#endif

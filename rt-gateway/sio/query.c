@@ -1,0 +1,84 @@
+/* query.c - the query arguments of a request, as lws decoded them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "internal.h"
+
+int query_read(struct lws *wsi, struct sio_query *q)
+{
+    char *frag = NULL, *eq;
+    struct sio_kv *kv = NULL;
+    int idx, n, rc = SYNC_OK;
+
+    q->kv = NULL;
+    q->n = 0;
+    frag = malloc(SIO_QUERY_ARG_MAX + 1);
+    kv = calloc(SIO_QUERY_ARGS_MAX, sizeof(*kv));
+    if (!frag || !kv) {
+        rc = SYNC_ENOMEM;
+        goto out;
+    }
+    q->kv = kv;
+    kv = NULL;
+    for (idx = 0; idx < SIO_QUERY_ARGS_MAX; idx++) {
+        if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, idx) <= 0)
+            break;
+        n = lws_hdr_copy_fragment(wsi, frag, SIO_QUERY_ARG_MAX + 1, WSI_TOKEN_HTTP_URI_ARGS, idx);
+        if (n < 0) {
+            rc = SYNC_EINVAL;             /* longer than we keep */
+            goto out;
+        }
+        eq = memchr(frag, '=', (size_t)n);
+        q->kv[q->n].name = strndup(frag, eq ? (size_t)(eq - frag) : (size_t)n);
+        q->kv[q->n].value = strdup(eq ? eq + 1 : "");
+        q->n++;
+        if (!q->kv[q->n - 1].name || !q->kv[q->n - 1].value) {
+            rc = SYNC_ENOMEM;
+            goto out;
+        }
+    }
+out:
+    free(frag);
+    free(kv);
+    if (rc != SYNC_OK)
+        query_free(q);
+    return rc;
+}
+
+const char *query_get(const struct sio_query *q, const char *name)
+{
+    unsigned i;
+
+    for (i = 0; i < q->n; i++)
+        if (strcmp(q->kv[i].name, name) == 0)
+            return q->kv[i].value;
+    return NULL;
+}
+
+void query_free(struct sio_query *q)
+{
+    unsigned i;
+
+    if (q->kv) {
+        for (i = 0; i < q->n; i++) {
+            free(q->kv[i].name);
+            free(q->kv[i].value);
+        }
+    }
+    free(q->kv);
+    q->kv = NULL;
+    q->n = 0;
+}
+
+const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t cap)
+{
+    char key[32];
+    int n;
+
+    n = snprintf(key, sizeof(key), "%s=", name);
+    if (n < 0 || (size_t)n >= sizeof(key) || cap > 0x7fffffff)
+        return NULL;
+    return lws_get_urlarg_by_name(wsi, key, buf, (int)cap);
+}

@@ -1,0 +1,265 @@
+/* sio.c - Socket.IO v5 codec (pure). */
+#include "sio.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int sio_parse(const char *buf, size_t len, struct sio_parsed *out)
+{
+    const char *p = buf, *end = buf + len, *start;
+    unsigned digits;
+
+    memset(out, 0, sizeof(*out));
+    out->nsp = "/";
+    out->nsp_len = 1;
+    if (!buf || len == 0 || *p < '0' || *p > '6')
+        return SYNC_EINVAL;
+    out->type = *p++ - '0';
+
+    if (out->type == 5 || out->type == 6) {
+        unsigned n = 0;
+        digits = 0;
+        while (p < end && is_digit(*p)) {
+            n = n * 10 + (unsigned)(*p++ - '0');
+            if (++digits > 2)
+                return SYNC_EINVAL;             /* ≥ 100 is far past the cap */
+        }
+        if (digits == 0 || p == end || *p != '-' || n == 0 || n > SIO_ATTACH_MAX)
+            return SYNC_EINVAL;
+        p++;
+        out->attachments = n;
+    }
+
+    if (p < end && *p == '/') {
+        start = p;
+        while (p < end && *p != ',') {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return SYNC_EINVAL;
+            p++;
+        }
+        if ((size_t)(p - start) > SIO_NSP_MAX)
+            return SYNC_EINVAL;
+        out->nsp = start;
+        out->nsp_len = (size_t)(p - start);
+        if (p < end)
+            p++;                                /* the ',' */
+    }
+
+    digits = 0;
+    while (p < end && is_digit(*p)) {
+        unsigned d = (unsigned)(*p++ - '0');
+        if (++digits > SIO_ACK_DIGITS_MAX || out->ack_id > (SIO_ACK_MAX - d) / 10)
+            return SYNC_EINVAL;
+        out->ack_id = out->ack_id * 10 + d;
+        out->has_ack = 1;
+    }
+    out->json = p;
+    out->json_len = (size_t)(end - p);
+    return SYNC_OK;
+}
+
+struct json_object *sio_json_parse(const char *buf, size_t len)
+{
+    struct json_tokener *tok;
+    struct json_object *root;
+
+    if (!buf || len == 0 || len >= (size_t)INT32_MAX)
+        return NULL;
+    /* JSON.stringify never puts whitespace around the value */
+    if (buf[0] == ' ' || buf[0] == '\t' || buf[0] == '\n' || buf[0] == '\r')
+        return NULL;
+    tok = json_tokener_new_ex(SIO_JSON_DEPTH);
+    if (!tok)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, buf, (int)len);
+    if (root && json_tokener_get_parse_end(tok) != len) {
+        json_object_put(root);
+        root = NULL;
+    }
+    json_tokener_free(tok);
+    return root;
+}
+
+int sio_reserved_event(const char *name, size_t len)
+{
+    static const char *const reserved[] = {
+        "connect", "connect_error", "disconnect", "disconnecting",
+        "newListener", "removeListener",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (strlen(reserved[i]) == len && memcmp(reserved[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every {"_placeholder":true,...} needs an integer "num" in [0, n). The
+ * depth is bounded by the tokener. */
+static int check_placeholders(struct json_object *o, unsigned n)
+{
+    struct json_object *flag, *num;
+    size_t i, count;
+    int64_t v;
+
+    switch (json_object_get_type(o)) {
+    case json_type_object:
+        if (json_object_object_get_ex(o, "_placeholder", &flag) &&
+            json_object_is_type(flag, json_type_boolean) && json_object_get_boolean(flag)) {
+            if (!json_object_object_get_ex(o, "num", &num) ||
+                !json_object_is_type(num, json_type_int))
+                return SYNC_EINVAL;
+            errno = 0;
+            v = json_object_get_int64(num);
+            if (v < 0 || (uint64_t)v >= n)
+                return SYNC_EINVAL;
+            return SYNC_OK;
+        }
+        {
+            json_object_object_foreach(o, key, val) {
+                (void)key;
+                if (check_placeholders(val, n) != SYNC_OK)
+                    return SYNC_EINVAL;
+            }
+        }
+        return SYNC_OK;
+    case json_type_array:
+        count = json_object_array_length(o);
+        for (i = 0; i < count; i++)
+            if (check_placeholders(json_object_array_get_idx(o, i), n) != SYNC_OK)
+                return SYNC_EINVAL;
+        return SYNC_OK;
+    default:
+        return SYNC_OK;
+    }
+}
+
+static int check_event_array(struct json_object *j)
+{
+    struct json_object *name;
+    const char *s;
+
+    if (!json_object_is_type(j, json_type_array) || json_object_array_length(j) < 1)
+        return SYNC_EINVAL;
+    name = json_object_array_get_idx(j, 0);
+    if (json_object_is_type(name, json_type_string)) {
+        s = json_object_get_string(name);
+        if (sio_reserved_event(s, (size_t)json_object_get_string_len(name)))
+            return SYNC_EINVAL;
+        return SYNC_OK;
+    }
+    if (json_object_is_type(name, json_type_int) || json_object_is_type(name, json_type_double))
+        return SYNC_OK;
+    return SYNC_EINVAL;
+}
+
+int sio_check(const struct sio_parsed *p, struct json_object **json_out)
+{
+    struct json_object *j = NULL;
+    int rc = SYNC_EINVAL;
+
+    if (json_out)
+        *json_out = NULL;
+    if (p->has_ack && p->type != 2 && p->type != 3 && p->type != 5 && p->type != 6)
+        goto out;
+    if (p->json_len > 0) {
+        j = sio_json_parse(p->json, p->json_len);
+        if (!j)
+            goto out;
+    }
+    switch (p->type) {
+    case 0: /* CONNECT: nothing or an object */
+        if (j && !json_object_is_type(j, json_type_object))
+            goto out;
+        break;
+    case 1: /* DISCONNECT: nothing */
+        if (j)
+            goto out;
+        break;
+    case 2:
+    case 5: /* (BINARY_)EVENT: [name, ...] */
+        if (!j || check_event_array(j) != SYNC_OK)
+            goto out;
+        break;
+    case 3:
+    case 6: /* (BINARY_)ACK: an id and an array */
+        if (!p->has_ack || !j || !json_object_is_type(j, json_type_array))
+            goto out;
+        break;
+    case 4: /* CONNECT_ERROR: {message[, data]} */
+        if (!j || !json_object_is_type(j, json_type_object))
+            goto out;
+        break;
+    default:
+        goto out;
+    }
+    if ((p->type == 5 || p->type == 6) && check_placeholders(j, p->attachments) != SYNC_OK)
+        goto out;
+    if (json_out) {
+        *json_out = j;
+        j = NULL;
+    }
+    rc = SYNC_OK;
+out:
+    json_object_put(j);
+    return rc;
+}
+
+int sio_encode_header(char *out, size_t cap, int type, unsigned attachments,
+                      const char *nsp, size_t nsp_len, int has_ack, uint64_t ack_id)
+{
+    size_t n = 0;
+    int w;
+
+    if (!out || cap == 0 || type < 0 || type > 6)
+        return SYNC_EINVAL;
+    if (!nsp) {
+        nsp = "/";
+        nsp_len = 1;
+    }
+    if (nsp_len == 0 || nsp[0] != '/' || nsp_len > SIO_NSP_MAX ||
+        memchr(nsp, ',', nsp_len))
+        return SYNC_EINVAL;
+    if ((type == 5 || type == 6) != (attachments > 0) || attachments > SIO_ATTACH_MAX)
+        return SYNC_EINVAL;
+    if (has_ack && ack_id > SIO_ACK_MAX)
+        return SYNC_EINVAL;
+
+    w = snprintf(out, cap, "%d", type);
+    if (w < 0 || (size_t)w >= cap)
+        return SYNC_ETOOBIG;
+    n = (size_t)w;
+    if (attachments) {
+        w = snprintf(out + n, cap - n, "%u-", attachments);
+        if (w < 0 || (size_t)w >= cap - n)
+            return SYNC_ETOOBIG;
+        n += (size_t)w;
+    }
+    if (!(nsp_len == 1 && nsp[0] == '/')) {
+        if (nsp_len + 1 >= cap - n)
+            return SYNC_ETOOBIG;
+        memcpy(out + n, nsp, nsp_len);
+        n += nsp_len;
+        out[n++] = ',';
+        out[n] = '\0';
+    }
+    if (has_ack) {
+        w = snprintf(out + n, cap - n, "%llu", (unsigned long long)ack_id);
+        if (w < 0 || (size_t)w >= cap - n)
+            return SYNC_ETOOBIG;
+        n += (size_t)w;
+    }
+    return (int)n;
+}
