@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# 50-deploy.sh - the production configs in deploy/, as shipped:
+#
+#  1. each web server's own syntax check of its config (plain and TLS),
+#     rendered with this run's paths and ports by substitution of the
+#     shipped values (render() fails if one is left over), so what is
+#     checked is what ships; systemd-analyze verify of the units;
+#  2. end to end on loopback: the sync-api pool from
+#     deploy/spawn-fcgi/sync-api.sh and sync-gateway on free ports against
+#     the throwaway database, then lighttpd, nginx and Apache with the
+#     shipped configs (each plain and with TLS, each on its own ports); the
+#     real socket.io-client (tests/node/front-e2e.mjs) connects through each
+#     front's port over WebSocket, long-polling and polling->upgrade and gets
+#     the events of REST writes made through the same port (and 10 MiB
+#     notes both ways); REST errors and the body limit through each front;
+#     HTTP -> HTTPS redirects; a 30 s idle connection through each front.
+#
+# Needs (from tests/run-all.sh; standalone it makes its own cluster):
+# DATABASE_URL, SYNC_BIN_DIR, TEST_TMP. Prints "N passed, N failed" last.
+# Every process it starts is stopped by pid on exit, also on failure.
+set -u
+ROOT=${SYNC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$ROOT" || exit 1
+# shellcheck source=../lib/front.sh
+. tests/lib/front.sh
+# shellcheck source=../lib/pg.sh
+. tests/lib/pg.sh
+
+B=$(cd "${SYNC_BIN_DIR:-build}" && pwd) || { echo "0 passed, 1 failed"; exit 1; }
+OWN_TMP=0
+if [ -z "${TEST_TMP:-}" ]; then
+    TEST_TMP=$(mktemp -d /tmp/sync-deploy.XXXXXX)
+    OWN_TMP=1
+fi
+T=$(mktemp -d "$TEST_TMP/deploy.XXXXXX")
+chmod 755 "$T"
+
+pass=0
+fail=0
+# check NAME COMMAND...: one test.
+check() {
+    if "${@:2}"; then pass=$((pass + 1)); echo "ok - $1"
+    else fail=$((fail + 1)); echo "not ok - $1"; fi
+}
+# quiet_ok LOG COMMAND...: COMMAND succeeds; its output goes to LOG (shown on failure).
+quiet_ok() {
+    local log=$1
+    shift
+    "$@" >"$log" 2>&1 && return 0
+    echo "  --- $* failed:"; sed 's/^/  | /' "$log" | head -30
+    return 1
+}
+
+POOL_PIDFILE=$T/pool/sync-api.pid
+cleanup() {
+    front_stop
+    if [ -f "$POOL_PIDFILE" ]; then
+        SYNC_API_PIDFILE=$POOL_PIDFILE SYNC_API_SOCKET=$T/pool/sync-api.sock \
+            sh deploy/spawn-fcgi/sync-api.sh stop >/dev/null 2>&1
+    fi
+    if [ "$OWN_TMP" = 1 ]; then
+        pg_destroy
+        rm -rf "$TEST_TMP"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+IS_ROOT=0
+[ "$(id -u)" = 0 ] && IS_ROOT=1
+WEB_USER=www-data
+id "$WEB_USER" >/dev/null 2>&1 || WEB_USER=nobody
+
+USED_PORTS=""
+# port: a free loopback port not handed out before in this run.
+port() {
+    local p
+    while :; do
+        p=$(front_free_port) || return 1
+        case " $USED_PORTS " in *" $p "*) continue ;; esac
+        USED_PORTS="$USED_PORTS $p"
+        echo "$p"
+        return 0
+    done
+}
+
+GW_PORT=$(port)
+SOCK=$T/pool/sync-api.sock
+BIN=$T/bin
+ENVF=$T/env
+CERT=$T/tls/cert.pem
+KEY=$T/tls/key.pem
+
+# The values a reader adapts, swapped for this run's. Ports and include
+# paths differ per front (their own sed arguments).
+COMMON_SED=(
+    -e "s|/run/sync-server/sync-api.sock|$SOCK|g"
+    -e "s|127\.0\.0\.1:3007|127.0.0.1:$GW_PORT|g"
+    -e "s|\"port\" => 3007|\"port\" => $GW_PORT|g"
+    -e "s|/etc/letsencrypt/live/sync.example.com/fullchain.pem|$CERT|g"
+    -e "s|/etc/letsencrypt/live/sync.example.com/privkey.pem|$KEY|g"
+    -e "s|/opt/sync-server/bin|$BIN|g"
+    -e "s|/etc/sync-server/env|$ENVF|g"
+)
+# A shipped value on a line that is not a comment: the rendering missed it.
+PROD_VALUES='/run/sync-server|:3007\b|=> 3007\b|/etc/letsencrypt|/opt/sync-server|/etc/sync-server|/etc/nginx/snippets|/etc/apache2/sync-server|:443\b|:80\b|\[::\]|listen (80|443)\b'
+
+# render SRC DST [SED ARGS...]: deploy/SRC with this run's values into DST.
+render() {
+    local src=$1 dst=$2 left
+    shift 2
+    mkdir -p "$(dirname "$dst")"
+    sed "${COMMON_SED[@]}" "$@" "deploy/$src" >"$dst" || return 1
+    left=$(grep -nE "$PROD_VALUES" "$dst" | grep -vE '^[0-9]+:[[:space:]]*#')
+    if [ -n "$left" ]; then
+        echo "  render: deploy/$src keeps production values:"; echo "$left" | sed 's/^/  | /'
+        return 1
+    fi
+}
+
+# ---- set-up: binaries any user can run, a certificate, the env file ----------
+
+mkdir -p "$BIN" "$T/pool" "$T/tls"
+for b in sync-api sync-gateway syncctl; do
+    [ -x "$B/$b" ] && cp "$B/$b" "$BIN/"
+done
+chmod 755 "$BIN" "$T/pool" "$T/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$KEY" -out "$CERT" >"$T/tls/openssl.log" 2>&1 ||
+    { cat "$T/tls/openssl.log"; echo "0 passed, 1 failed"; exit 1; }
+# as in production: the key readable by root only (servers load it before
+# dropping privileges)
+chmod 600 "$KEY"
+cp deploy/env.example "$ENVF"
+
+echo "== deploy/env.example"
+for v in DATABASE_URL ADMIN_API_KEY CORS_ORIGINS LOG_LEVEL SYNC_GATEWAY_LISTEN SYNC_GATEWAY_PATH \
+         SYNC_MAX_PAYLOAD SYNC_TOMBSTONE_DAYS SYNC_TLS_CERT SYNC_TLS_KEY; do
+    check "env.example documents $v" grep -qE "^#?$v=" deploy/env.example
+done
+check "env.example reads in a POSIX shell with set -a" \
+    quiet_ok "$T/env-sh.log" sh -c "set -a; . '$ENVF'; [ -n \"\$DATABASE_URL\" ]"
+
+# ---- 1. syntax checks ------------------------------------------------------------
+
+# lighttpd: the shipped snippets inside a minimal main config like Debian's
+# (a www-data server as root). lighttpd_conf DIR PORT [TLS_PORT]
+lighttpd_conf() {
+    local dir=$1 port=$2 tls=${3:-} inc
+    mkdir -p "$dir/www" "$dir/tmp" "$dir/log"
+    chmod 755 "$dir"
+    render lighttpd/sync-server.conf "$dir/sync-server.conf" || return 1
+    inc="include \"$dir/sync-server.conf\""
+    if [ -n "$tls" ]; then
+        render lighttpd/sync-server-tls.conf "$dir/sync-server-tls.conf" \
+            -e "s|\"socket\"\] == \":443\"|\"socket\"] == \"127.0.0.1:$tls\"|" \
+            -e '/"\[::\]:443"/d' || return 1
+        inc="$inc
+include \"$dir/sync-server-tls.conf\""
+    fi
+    {
+        echo 'server.modules = ( "mod_access", "mod_accesslog" )'
+        echo "server.bind = \"127.0.0.1\""
+        echo "server.port = $port"
+        echo "server.document-root = \"$dir/www\""
+        echo "server.upload-dirs = ( \"$dir/tmp\" )"
+        echo "server.errorlog = \"$dir/log/error.log\""
+        echo "accesslog.filename = \"$dir/log/access.log\""
+        echo 'accesslog.format = "%s \"%r\""'
+        if [ "$IS_ROOT" = 1 ]; then
+            echo "server.username = \"$WEB_USER\""
+            echo "server.groupname = \"$(id -gn "$WEB_USER")\""
+        fi
+        echo "$inc"
+    } >"$dir/lighttpd.conf"
+    [ "$IS_ROOT" = 1 ] && chown -R "$WEB_USER" "$dir/tmp" "$dir/log"
+    return 0
+}
+
+# nginx: the shipped site and routes in a minimal nginx.conf.
+# nginx_conf DIR SITE PORT [TLS_PORT]
+nginx_conf() {
+    local dir=$1 site=$2 port=$3 tls=${4:-}
+    mkdir -p "$dir/log"
+    chmod 755 "$dir"
+    render nginx/sync-server-routes.conf "$dir/sync-server-routes.conf" || return 1
+    render "nginx/$site" "$dir/site.conf" \
+        -e "s|/etc/nginx/snippets/sync-server-routes.conf|$dir/sync-server-routes.conf|" \
+        -e "s|listen 80;|listen 127.0.0.1:$port;|" \
+        -e "s|listen 443 |listen 127.0.0.1:${tls:-0} |" \
+        -e '/listen \[::\]:/d' || return 1
+    cp /etc/nginx/fastcgi_params "$dir/fastcgi_params" || return 1
+    {
+        [ "$IS_ROOT" = 1 ] && echo "user $WEB_USER;"
+        echo "worker_processes 1;"
+        echo "pid $dir/nginx.pid;"
+        echo "error_log $dir/log/error.log warn;"
+        echo "events { worker_connections 512; }"
+        echo "http {"
+        echo "    log_format front '\$status \"\$request\"';"
+        echo "    access_log $dir/log/access.log front;"
+        # nginx creates these itself, owned by its workers' user
+        for t in client_body fastcgi proxy scgi uwsgi; do
+            echo "    ${t}_temp_path $dir/tmp-$t;"
+        done
+        echo "    include $dir/site.conf;"
+        echo "}"
+    } >"$dir/nginx.conf"
+}
+
+# Apache: the shipped site and routes in a minimal apache2.conf with Debian's
+# defaults that matter here (event MPM, mod_reqtimeout, Timeout 300) and the
+# modules the site's own "a2enmod" line names. apache_conf DIR SITE PORT [TLS_PORT]
+apache_conf() {
+    local dir=$1 site=$2 port=$3 tls=${4:-} mods m
+    mkdir -p "$dir/log" "$dir/run"
+    chmod 755 "$dir"
+    render apache/sync-server-routes.conf "$dir/routes.conf" || return 1
+    render "apache/$site" "$dir/site.conf" \
+        -e "s|/etc/apache2/sync-server/routes.conf|$dir/routes.conf|" \
+        -e "s|\*:80>|*:$port>|" \
+        -e "s|\*:443>|*:${tls:-0}>|" || return 1
+    mods=$(sed -n 's/^#[[:space:]]*a2enmod[[:space:]]\+//p' "deploy/apache/$site" | head -n 1)
+    [ -n "$mods" ] || { echo "  deploy/apache/$site names no modules (# a2enmod ...)"; return 1; }
+    {
+        echo "ServerRoot \"$dir\""
+        echo "DefaultRuntimeDir \"$dir/run\""
+        echo "PidFile \"$dir/run/apache2.pid\""
+        echo "Mutex file:$dir/run default"
+        echo "ServerName 127.0.0.1"
+        if [ "$IS_ROOT" = 1 ]; then
+            echo "User $WEB_USER"
+            echo "Group $(id -gn "$WEB_USER")"
+        fi
+        echo "ErrorLog \"$dir/log/error.log\""
+        echo "LogLevel warn"
+        echo "LogFormat \"%>s \\\"%r\\\"\" front"
+        echo "CustomLog \"$dir/log/access.log\" front"
+        echo "Timeout 300"
+        echo "KeepAlive On"
+        echo "Listen 127.0.0.1:$port"
+        [ -n "$tls" ] && echo "Listen 127.0.0.1:$tls"
+        for m in mpm_event authz_core reqtimeout alias $mods; do
+            echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+        done
+        echo "RequestReadTimeout header=20-40,MinRate=500 body=20,MinRate=500"
+        case " $mods " in
+        *" ssl "*)
+            echo "LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so"
+            echo "SSLSessionCache shmcb:$dir/run/ssl_scache(512000)"
+            ;;
+        esac
+        echo "Include \"$dir/site.conf\""
+    } >"$dir/apache2.conf"
+}
+
+echo "== syntax checks of the shipped configs"
+declare -A PORT TLS
+for f in lighttpd nginx apache; do
+    PORT[$f]=$(port); PORT[$f-tls]=$(port); TLS[$f-tls]=$(port)
+done
+
+if lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}"; then
+    check "lighttpd -tt: sync-server.conf" quiet_ok "$T/lighttpd/check.log" lighttpd -tt -f "$T/lighttpd/lighttpd.conf"
+    check "lighttpd -tt: says nothing (no warning)" [ ! -s "$T/lighttpd/check.log" ]
+else check "lighttpd: render sync-server.conf" false; fi
+if lighttpd_conf "$T/lighttpd-tls" "${PORT[lighttpd-tls]}" "${TLS[lighttpd-tls]}"; then
+    check "lighttpd -tt: sync-server.conf + sync-server-tls.conf (loads the certificate)" \
+        quiet_ok "$T/lighttpd-tls/check.log" lighttpd -tt -f "$T/lighttpd-tls/lighttpd.conf"
+    check "lighttpd -tt with TLS: says nothing (no warning)" [ ! -s "$T/lighttpd-tls/check.log" ]
+else check "lighttpd: render sync-server-tls.conf" false; fi
+
+if nginx_conf "$T/nginx" sync-server.conf "${PORT[nginx]}"; then
+    check "nginx -t: sync-server.conf + sync-server-routes.conf" \
+        quiet_ok "$T/nginx/check.log" nginx -t -q -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/log/error.log"
+else check "nginx: render sync-server.conf" false; fi
+if nginx_conf "$T/nginx-tls" sync-server-tls.conf "${PORT[nginx-tls]}" "${TLS[nginx-tls]}"; then
+    check "nginx -t: sync-server-tls.conf + sync-server-routes.conf (loads the certificate)" \
+        quiet_ok "$T/nginx-tls/check.log" nginx -t -q -p "$T/nginx-tls" -c "$T/nginx-tls/nginx.conf" -e "$T/nginx-tls/log/error.log"
+else check "nginx: render sync-server-tls.conf" false; fi
+
+apache_syntax() {
+    local dir=$1 out
+    out=$(apache2 -t -f "$dir/apache2.conf" 2>&1) || { echo "  | $out"; return 1; }
+    [ "$out" = "Syntax OK" ] || { echo "  | $out"; return 1; }
+}
+if apache_conf "$T/apache" sync-server.conf "${PORT[apache]}"; then
+    check "apache2 -t: sync-server.conf + routes.conf with the modules it names" apache_syntax "$T/apache"
+else check "apache: render sync-server.conf" false; fi
+if apache_conf "$T/apache-tls" sync-server-tls.conf "${PORT[apache-tls]}" "${TLS[apache-tls]}"; then
+    check "apache2 -t: sync-server-tls.conf + routes.conf (loads the certificate)" apache_syntax "$T/apache-tls"
+else check "apache: render sync-server-tls.conf" false; fi
+
+# The checks catch a broken file (so a pass above means something).
+printf 'this is not a directive\n' >>"$T/lighttpd/sync-server.conf"
+check "lighttpd -tt refuses a broken snippet" bash -c "! lighttpd -tt -f '$T/lighttpd/lighttpd.conf' >/dev/null 2>&1"
+render lighttpd/sync-server.conf "$T/lighttpd/sync-server.conf"
+printf 'location { \n' >>"$T/nginx/sync-server-routes.conf"
+check "nginx -t refuses a broken routes file" bash -c "! nginx -t -q -p '$T/nginx' -c '$T/nginx/nginx.conf' -e /dev/null >/dev/null 2>&1"
+render nginx/sync-server-routes.conf "$T/nginx/sync-server-routes.conf"
+printf 'ProxyPass /x\n' >>"$T/apache/routes.conf"
+check "apache2 -t refuses a broken routes file" bash -c "! apache2 -t -f '$T/apache/apache2.conf' >/dev/null 2>&1"
+render apache/sync-server-routes.conf "$T/apache/routes.conf"
+
+echo "== systemd units"
+if command -v systemd-analyze >/dev/null; then
+    mkdir -p "$T/systemd"
+    units=""
+    for u in deploy/systemd/*; do
+        render "systemd/$(basename "$u")" "$T/systemd/$(basename "$u")" && units="$units $T/systemd/$(basename "$u")"
+    done
+    # verify needs the programs the units name; the gateway may not be built
+    [ -x "$BIN/sync-gateway" ] || printf '#!/bin/sh\n' >"$BIN/sync-gateway"
+    chmod 755 "$BIN"/*
+    # shellcheck disable=SC2086
+    check "systemd-analyze verify: $(ls deploy/systemd | tr '\n' ' ')" \
+        quiet_ok "$T/systemd/verify.log" systemd-analyze verify $units
+    check "systemd-analyze verify: says nothing (no unknown key, no bad value)" [ ! -s "$T/systemd/verify.log" ]
+    [ -s "$T/systemd/verify.log" ] && sed 's/^/  | /' "$T/systemd/verify.log"
+    [ -x "$B/sync-gateway" ] || rm -f "$BIN/sync-gateway"
+    for u in sync-api@.service sync-gateway.service sync-purge.service; do
+        check "$u: sandboxed (DynamicUser, ProtectSystem=strict, ProtectHome, NoNewPrivileges, PrivateTmp)" \
+            bash -c "for k in DynamicUser=yes ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes PrivateTmp=yes \
+                     EnvironmentFile=/etc/sync-server/env; do grep -qx \"\$k\" deploy/systemd/$u || exit 1; done"
+    done
+else
+    echo "skip: systemd-analyze is not installed (apt-get install systemd); units not verified"
+fi
+check "spawn-fcgi/sync-api.sh: sh -n" sh -n deploy/spawn-fcgi/sync-api.sh
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
