@@ -26,7 +26,9 @@
  *   - If-Match: * means "a live file must exist"; an If-Match that is not a
  *     content hash is a 412 with the real currentHash; If-None-Match on PUT
  *     other than * is ignored; PATCH answers 200 also when it created an
- *     empty file (the change feed records it as created);
+ *     empty file (the change feed records it as created); conditional
+ *     headers apply to GET (If-None-Match) and PUT /files only: settings
+ *     writes are unconditional, as DESIGN §5 lists none for them;
  *   - content over 10 MiB is 400 VALIDATION_ERROR (DESIGN §5 lists "too
  *     large" there); only a body over 32 MiB is 413;
  *   - the request Content-Type is not checked (the body is JSON whatever it
