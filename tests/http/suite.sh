@@ -30,14 +30,24 @@ startup_checks() {
         [ "$rc" -eq 2 -a "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
     out=$("$bin" --no-such-option 2>&1 </dev/null); rc=$?
     check "startup: an unknown option is exit 2 with the usage" [ "$rc" -eq 2 ]
-    port=$(front_free_port) || return 1
-    spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$bin" >"$dir/spawn-fcgi.log" 2>&1 &
-    pid=$!
+    # spawn-fcgi binds the port, then runs sync-api on it as fd 0 (-n: no fork,
+    # so $! is sync-api itself); another port if that one was taken meanwhile
+    local try
     got=""
-    for i in $(seq 1 50); do
-        got=$(node tests/http/fcgi-get.mjs "127.0.0.1:$port" /health 2>&1)
+    for try in 1 2 3; do
+        port=$(front_free_port) || return 1
+        spawn-fcgi -n -a 127.0.0.1 -p "$port" -- "$bin" >>"$dir/spawn-fcgi.log" 2>&1 &
+        pid=$!
+        for i in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            got=$(node tests/http/fcgi-get.mjs "127.0.0.1:$port" /health 2>&1)
+            case $got in 200*) break ;; esac
+            sleep 0.1
+        done
         case $got in 200*) break ;; esac
-        sleep 0.1
+        echo "spawn-fcgi on port $port: ${got:-exited}; its log:"
+        cat "$dir/spawn-fcgi.log"
+        _front_kill "$pid"
     done
     check "startup: spawned by spawn-fcgi, it answers /health ($got)" [ "${got%% *}" = 200 ]
     _front_kill "$pid"
