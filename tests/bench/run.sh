@@ -6,7 +6,8 @@
 # It starts its own stack: a throwaway PostgreSQL 15 with fsync on, lighttpd
 # with BENCH_API_PROCS sync-api processes (mod_fastcgi), and sync-gateway when
 # it is built. Limits and product figures come from the same run:
-#   limits    pg_test_fsync; pgbench of the exact write transaction (1/16
+#   limits    pg_test_fsync; loopback TCP send cost (sio-load tcp); pgbench of
+#             the exact write transaction (1/16
 #             clients x one/16 stores), of file_get and of the list page + total
 #   REST      PUT/GET/list through lighttpd with sio-load http, the plugin's
 #             initial sync of 10,000 files, sync-api CPU per request and RSS
@@ -131,6 +132,13 @@ BG_PIDS=""
 fdatasync_us=$(awk '/one 8kB write/ { s = 1 } s && $1 == "fdatasync" { print $(NF-1); exit }' "$RUN/fsync/out.txt")
 rec fsync fdatasync_us="${fdatasync_us:-0}"
 
+say "loopback TCP: the kernel's CPU per message sent (the floor of a delivery)"
+for sz in 1024 1048576; do
+    out=$(timeout -k 5 30 "$LOAD" tcp --size "$sz" --conns 500 --seconds 2)
+    rec "tcp_$sz" $out
+    say "  $out"
+done
+
 # ---------------------------------------------------------------------------
 say "PostgreSQL (fsync on)"
 pg_create "$RUN/pg" fsync && pg_start || { echo "bench: cannot start PostgreSQL"; exit 1; }
@@ -169,7 +177,8 @@ if [ -x "$B/sync-gateway" ]; then
     GW_STATE="failed to start"
     for _ in $(seq 1 100); do
         kill -0 "$GW_PID" 2>/dev/null || break
-        if (exec 3<>"/dev/tcp/127.0.0.1/$GW_PORT") 2>/dev/null; then GW_STATE=up; break; fi
+        # checked without connecting: a bare connect+close is no request
+        if [ -n "$(ss -Hltn "sport = :$GW_PORT" 2>/dev/null)" ]; then GW_STATE=up; break; fi
         sleep 0.1
     done
     if [ "$GW_STATE" = up ]; then

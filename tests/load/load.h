@@ -111,6 +111,7 @@ int cmd_http(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
 int cmd_fanout(int argc, char **argv);
 int cmd_idle(int argc, char **argv);
+int cmd_tcp(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 
 /* selftest pieces living next to the code they test */

@@ -4,6 +4,7 @@
  *   sio-load ack ...                      Socket.IO write acks, sequential or N in flight
  *   sio-load fanout ...                   one writer, N receivers: emit -> last receipt
  *   sio-load idle ...                     N idle sockets held open (gateway memory)
+ *   sio-load tcp ...                      loopback TCP: the kernel's CPU per message sent
  *   sio-load selftest                     the pure parts, "N passed, N failed"
  */
 #include <signal.h>
@@ -14,7 +15,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sio-load http|ack|fanout|idle|selftest [options]\n"
+    fprintf(f, "usage: sio-load http|ack|fanout|idle|tcp|selftest [options]\n"
                "       sio-load COMMAND --help\n");
 }
 
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
         return cmd_fanout(argc - 2, argv + 2);
     if (strcmp(argv[1], "idle") == 0)
         return cmd_idle(argc - 2, argv + 2);
+    if (strcmp(argv[1], "tcp") == 0)
+        return cmd_tcp(argc - 2, argv + 2);
     if (strcmp(argv[1], "selftest") == 0)
         return cmd_selftest(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

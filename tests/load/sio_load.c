@@ -10,7 +10,11 @@
  *           size; every receiver checks that seq only grows. With --pid:
  *           gateway CPU per delivery and its RSS (sampled every 5 ms).
  *           --log FILE: the events of receiver 0, one per line
- *           (event path seq hash size), for the socket.io-client cross-check
+ *           (event path seq hash size), for the socket.io-client cross-check.
+ *           --room R: against the sio layer's conformance server instead of
+ *           the gateway (no database): receivers send join {room}, the writer
+ *           sends to-room {room, seq, size, hash, path, content} without ack
+ *           and receivers get room-message events
  *   idle    --sockets sockets connected and held --hold seconds; the gateway's
  *           RSS before and after (--pid)
  */
@@ -28,14 +32,14 @@
 
 static const char *const common_opts[] = { "url", "path", "key", "seconds", "size", "inflight",
                                            "paths", "pid", "sockets", "messages", "timeout",
-                                           "verify", "log", "tag", "hold", "seed", NULL };
+                                           "verify", "log", "tag", "hold", "seed", "room", NULL };
 
 struct common {
     const char *url, *path, *key;
     double seconds;
     long long size, inflight, paths, sockets, messages, verify, pid;
     double timeout, hold;
-    const char *log, *tag;
+    const char *log, *tag, *room;
 };
 
 static int parse_common(int argc, char **argv, struct common *o, const char *usage)
@@ -58,6 +62,7 @@ static int parse_common(int argc, char **argv, struct common *o, const char *usa
     o->hold = opt_double(&op, "hold", 1, 0, 600);
     o->log = opt_str(&op, "log", NULL);
     o->tag = opt_str(&op, "tag", NULL);
+    o->room = opt_str(&op, "room", NULL);
     rng_seed((uint64_t)opt_ll(&op, "seed", now_us() ^ getpid(), 0, INT64_MAX));
     if (!opts_check(&op, common_opts) || !o->url || !o->key) {
         fprintf(stderr, "%s", usage);
@@ -235,7 +240,8 @@ static void fan_on_event(struct sc_ctx *x, struct sc_conn *c, const char *name, 
     if (c->idx >= f->nrecv)
         return;                         /* the writer: nothing expected */
     if (!((nlen == 12 && memcmp(name, "file-created", 12) == 0) ||
-          (nlen == 13 && memcmp(name, "file-modified", 13) == 0))) {
+          (nlen == 13 && memcmp(name, "file-modified", 13) == 0) ||
+          (f->o->room && nlen == 12 && memcmp(name, "room-message", 12) == 0))) {
         f->other_events++;
         return;
     }
@@ -302,7 +308,8 @@ int cmd_fanout(int argc, char **argv)
     static const char usage[] =
         "usage: sio-load fanout --url http://127.0.0.1:PORT --key KEY [--path /socket.io/]\n"
         "         [--sockets N] [--size BYTES] [--messages M] [--seconds S] [--inflight W]\n"
-        "         [--timeout S] [--verify N] [--pid GATEWAY_PID] [--log FILE] [--tag T]\n";
+        "         [--timeout S] [--verify N] [--pid GATEWAY_PID] [--log FILE] [--tag T]\n"
+        "         [--room R]\n";
     struct common o;
     struct sc_ctx x;
     struct fan_run f;
@@ -349,7 +356,13 @@ int cmd_fanout(int argc, char **argv)
                x.dead, o.messages * o.sockets);
         goto out;
     }
-    /* let the last CONNECT replies settle before measuring */
+    if (o.room) {
+        char join[300];
+        int jl = snprintf(join, sizeof join, "{\"room\":\"%s\"}", o.room);
+        for (int i = 0; i < f.nrecv; i++)
+            sc_emit(&x, &x.c[i], "join", 0, join, (size_t)jl, "", 0, NULL);
+    }
+    /* let the last CONNECT replies (and joins) settle before measuring */
     for (int64_t until = now_us() + 200000; now_us() < until;)
         sc_poll(&x, 20);
     rss_before = o.pid ? proc_rss_kb((int)o.pid) : -1;
@@ -368,17 +381,28 @@ int cmd_fanout(int argc, char **argv)
         }
         while (f.emitted < o.messages && now < t_end && f.outstanding < o.inflight &&
                writer->state == SC_READY) {
-            char head[200], tag[48];
+            char head[600], tag[48];
             long long k = f.emitted;
             int hl;
             snprintf(tag, sizeof tag, "m%lld-%016llx ", k, (unsigned long long)rng_next());
             fill_content(content, (size_t)o.size, tag);
-            hl = snprintf(head, sizeof head, "{\"path\":\"%s%lld.md\",\"content\":\"", f.prefix, k);
+            if (o.room) {
+                char hex[65];
+                sha256_hex(content, (size_t)o.size, hex);
+                hl = snprintf(head, sizeof head, "{\"room\":\"%s\",\"seq\":%lld,\"size\":%lld,"
+                              "\"hash\":\"sha256:%s\",\"path\":\"%s%lld.md\",\"content\":\"",
+                              o.room, k + 1, o.size, hex, f.prefix, k);
+            } else {
+                hl = snprintf(head, sizeof head, "{\"path\":\"%s%lld.md\",\"content\":\"",
+                              f.prefix, k);
+            }
+            if (hl < 0 || (size_t)hl >= sizeof head)
+                break;
             f.m[k].t_emit = now_us();
             f.emitted++;
             f.outstanding++;
-            sc_emit(&x, writer, "modified-file", 1, head, (size_t)hl, content, (size_t)o.size,
-                    "\"}");
+            sc_emit(&x, writer, o.room ? "to-room" : "modified-file", !o.room, head, (size_t)hl,
+                    content, (size_t)o.size, "\"}");
             now = now_us();
         }
         /* time out messages that will not complete */

@@ -41,6 +41,17 @@ static int accept_for(const char *key, char out[32])
     return 0;
 }
 
+/* 1 if the n bytes at s contain word, compared without case. */
+static int contains_ci(const char *s, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+
+    for (size_t i = 0; i + wl <= n; i++)
+        if (strncasecmp(s + i, word, wl) == 0)
+            return 1;
+    return 0;
+}
+
 int ws_response(const char *buf, size_t len, const char *key, size_t *consumed, int *status)
 {
     const char *he = memmem(buf, len, "\r\n\r\n", 4);
@@ -64,7 +75,7 @@ int ws_response(const char *buf, size_t len, const char *key, size_t *consumed, 
         if (!le)
             break;
         ll = (size_t)(le - ls);
-        if (ll > 8 && strncasecmp(ls, "Upgrade:", 8) == 0 && memmem(ls, ll, "ebsocket", 8))
+        if (ll > 8 && strncasecmp(ls, "Upgrade:", 8) == 0 && contains_ci(ls + 8, ll - 8, "websocket"))
             upgrade = 1;
         else if (ll > 21 && strncasecmp(ls, "Sec-WebSocket-Accept:", 21) == 0) {
             const char *v = ls + 21;
@@ -224,7 +235,7 @@ int ws_selftest(int *pass, int *fail)
     CHECK(ws_request(&b, "127.0.0.1:1", "/socket.io/?EIO=4&transport=websocket", key) == 0);
     CHECK(strlen(key) == WS_KEY_LEN && memmem(b.data, b.len, key, WS_KEY_LEN) != NULL);
     accept_for(key, acc);
-    n = snprintf(resp, sizeof resp, "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n"
+    n = snprintf(resp, sizeof resp, "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\n"
                  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n\x81\x01" "2", acc);
     CHECK(ws_response(resp, (size_t)n, key, &used, &status) == 1 && status == 101 &&
           used == (size_t)n - 3);
