@@ -7,7 +7,19 @@
 gw() {
     local name=$1 out
     shift
-    out=$(timeout -k 5 $((SECS * 2 + 90)) "$LOAD" "$@" --url "$GW_URL" --pid "$GW_PID" 2>"$RUN/$name.err")
+    if [ -n "$GW_BROKEN" ]; then
+        rec "$name" skipped=1
+        say "  $name: skipped ($GW_BROKEN)"
+        return 0
+    fi
+    in_budget "$name" $((SECS + 10)) || return 0
+    out=$(timeout -k 5 $((SECS * 2 + 60)) "$LOAD" "$@" --url "$GW_URL" --pid "$GW_PID" \
+          --ready-timeout 20 2>"$RUN/$name.err")
+    if ! kill -0 "$GW_PID" 2>/dev/null; then
+        GW_BROKEN="the gateway died during $name"
+    elif printf '%s' "$out" | grep -qE '(^| )(ready|connected)=0( |$)'; then
+        GW_BROKEN="no socket could connect in $name"
+    fi
     if [ -z "$out" ]; then
         out="failed=1"
         sed 's/^/    /' "$RUN/$name.err" | tail -3 >&2
@@ -19,7 +31,8 @@ gw() {
         grep -E '^(rate|p50_ms|p99_ms|deliveries_per_s|cpu_us_per_(op|delivery)|errors|missing|bad|delta_kb|connected|rss_growth_kb)=' | tr '\n' ' ')"
 }
 
-kill -0 "$GW_PID" 2>/dev/null || { say "gateway died before its measurements"; return 0; }
+GW_BROKEN=""
+kill -0 "$GW_PID" 2>/dev/null || GW_BROKEN="the gateway died before its measurements"
 
 say "gateway: memory of 1,000 idle sockets"
 gw gw_idle idle --key "$FAN_KEY" --sockets 1000 --hold 2
@@ -31,38 +44,42 @@ gw gw_inflight ack --key "$ACK_KEY" --seconds "$SECS" --size 1024 --inflight 32 
 say "gateway: sio-load against socket.io-client receivers"
 CHECK_MSGS=20
 rm -f "$RUN/check-ready"
-timeout -k 5 60 node "$ROOT/tests/bench/sio-check.cjs" recv "$GW_URL" "$FAN_KEY" check "$CHECK_MSGS" \
-    "$RUN/check-node.json" "$RUN/check-ready" 50 2>"$RUN/check-node.err" &
-CHECK_PID=$!
-BG_PIDS="$CHECK_PID"
-for _ in $(seq 1 150); do
-    [ -e "$RUN/check-ready" ] && break
-    kill -0 "$CHECK_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -e "$RUN/check-ready" ]; then
-    # 64 KiB messages: several WebSocket frames each if the gateway fragments
-    timeout -k 5 60 "$LOAD" fanout --url "$GW_URL" --key "$FAN_KEY" --sockets 10 --size 65536 \
-        --messages "$CHECK_MSGS" --verify 10 --tag check --log "$RUN/check-c.log" \
-        >"$RUN/check-c.out" 2>"$RUN/check-c.err"
-    c_rc=$?
-    wait "$CHECK_PID"
-    cmp_out=$(node "$ROOT/tests/bench/sio-check.cjs" compare "$RUN/check-c.log" "$RUN/check-node.json" 2>"$RUN/check-cmp.err")
-    rec gw_check $cmp_out c_receivers=10 c_ok=$((c_rc == 0))
-    detail=$(tr '\n' ' ' <"$RUN/check-cmp.err")
-    if [ "$c_rc" != 0 ]; then
-        rec gw_check same=0
-        detail="sio-load fanout failed: $(tr '\n' ' ' <"$RUN/check-c.err") $detail"
-    fi
-    [ -n "$detail" ] && rec_text gw_check detail "$detail"
+if [ -n "$GW_BROKEN" ] || ! in_budget gw_check 40; then
+    rec gw_check skipped=1
 else
-    kill -TERM "$CHECK_PID" 2>/dev/null
-    wait "$CHECK_PID" 2>/dev/null
-    rec gw_check same=0 events=0 node_receivers=0 c_receivers=10
-    rec_text gw_check detail "socket.io-client receivers did not connect: $(tail -c 300 "$RUN/check-node.err")"
+    timeout -k 5 60 node "$ROOT/tests/bench/sio-check.cjs" recv "$GW_URL" "$FAN_KEY" check "$CHECK_MSGS" \
+        "$RUN/check-node.json" "$RUN/check-ready" 50 2>"$RUN/check-node.err" &
+    CHECK_PID=$!
+    BG_PIDS="$CHECK_PID"
+    for _ in $(seq 1 150); do
+        [ -e "$RUN/check-ready" ] && break
+        kill -0 "$CHECK_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -e "$RUN/check-ready" ]; then
+        # 64 KiB messages: several WebSocket frames each if the gateway fragments
+        timeout -k 5 60 "$LOAD" fanout --url "$GW_URL" --key "$FAN_KEY" --sockets 10 --size 65536 \
+            --messages "$CHECK_MSGS" --verify 10 --tag check --log "$RUN/check-c.log" --ready-timeout 20 \
+            >"$RUN/check-c.out" 2>"$RUN/check-c.err"
+        c_rc=$?
+        wait "$CHECK_PID"
+        cmp_out=$(node "$ROOT/tests/bench/sio-check.cjs" compare "$RUN/check-c.log" "$RUN/check-node.json" 2>"$RUN/check-cmp.err")
+        rec gw_check $cmp_out c_receivers=10 c_ok=$((c_rc == 0))
+        detail=$(tr '\n' ' ' <"$RUN/check-cmp.err")
+        if [ "$c_rc" != 0 ]; then
+            rec gw_check same=0
+            detail="sio-load fanout failed: $(tr '\n' ' ' <"$RUN/check-c.err") $detail"
+        fi
+        [ -n "$detail" ] && rec_text gw_check detail "$detail"
+    else
+        kill -TERM "$CHECK_PID" 2>/dev/null
+        wait "$CHECK_PID" 2>/dev/null
+        rec gw_check same=0 events=0 node_receivers=0 c_receivers=10
+        rec_text gw_check detail "socket.io-client receivers did not connect: $(tail -c 300 "$RUN/check-node.err")"
+    fi
+    BG_PIDS=""
 fi
-BG_PIDS=""
-say "  gw_check: $(tail -1 "$RES")"
+say "  gw_check: $(grep '"gw_check"' "$RES" | tr '\n' ' ')"
 
 say "gateway: fan-out"
 for size in 1k 100k 1m; do
@@ -72,10 +89,10 @@ for size in 1k 100k 1m; do
     1m) bytes=1048576 msgs=100 ;;
     esac
     for n in 10 100 500; do
-        kill -0 "$GW_PID" 2>/dev/null || { say "gateway died"; break 2; }
         gw "gw_fan_${size}_${n}" fanout --key "$FAN_KEY" --sockets "$n" --size "$bytes" \
             --messages "$msgs" --seconds "$SECS" --inflight 1 --timeout 20 --verify 2 \
             --tag "$size-$n"
     done
 done
 rec gw_end rss_kb="$(rss_kb "$GW_PID")" alive="$(kill -0 "$GW_PID" 2>/dev/null && echo 1 || echo 0)"
+[ -n "$GW_BROKEN" ] && rec_text gw_end broken "$GW_BROKEN"

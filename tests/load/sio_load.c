@@ -17,6 +17,8 @@
  *           and receivers get room-message events
  *   idle    --sockets sockets connected and held --hold seconds; the gateway's
  *           RSS before and after (--pid)
+ *
+ * Sockets get --ready-timeout seconds (30) to connect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +30,18 @@
 #define MAX_SOCKETS    20000
 #define MAX_INFLIGHT   1024
 #define RSS_EVERY_US   5000
-#define READY_TIMEOUT  (60 * 1000000LL)
 
 static const char *const common_opts[] = { "url", "path", "key", "seconds", "size", "inflight",
                                            "paths", "pid", "sockets", "messages", "timeout",
-                                           "verify", "log", "tag", "hold", "seed", "room", NULL };
+                                           "verify", "log", "tag", "hold", "seed", "room",
+                                           "ready-timeout", NULL };
 
 struct common {
     const char *url, *path, *key;
     double seconds;
     long long size, inflight, paths, sockets, messages, verify, pid;
     double timeout, hold;
+    int64_t ready_us;           /* how long sockets may take to connect */
     const char *log, *tag, *room;
 };
 
@@ -60,6 +63,7 @@ static int parse_common(int argc, char **argv, struct common *o, const char *usa
     o->pid = opt_ll(&op, "pid", 0, 0, 1 << 30);
     o->timeout = opt_double(&op, "timeout", 15, 0.1, 600);
     o->hold = opt_double(&op, "hold", 1, 0, 600);
+    o->ready_us = (int64_t)(opt_double(&op, "ready-timeout", 30, 0.1, 600) * 1e6);
     o->log = opt_str(&op, "log", NULL);
     o->tag = opt_str(&op, "tag", NULL);
     o->room = opt_str(&op, "room", NULL);
@@ -121,7 +125,7 @@ int cmd_ack(int argc, char **argv)
         goto out;
     x.ud = a;
     x.cb.on_ack = ack_on_ack;
-    sc_wait_ready(&x, now_us() + READY_TIMEOUT);
+    sc_wait_ready(&x, now_us() + o.ready_us);
     if (x.ready != 1) {
         fprintf(stderr, "sio-load: the socket did not connect: %s\n", x.last_error);
         printf("acks=0 errors=1 ready=0\n");
@@ -348,7 +352,7 @@ int cmd_fanout(int argc, char **argv)
     x.cb.on_event = fan_on_event;
     x.cb.on_ack = fan_on_ack;
     connect_t0 = now_us();
-    sc_wait_ready(&x, connect_t0 + READY_TIMEOUT);
+    sc_wait_ready(&x, connect_t0 + o.ready_us);
     writer = &x.c[f.nrecv];
     if (x.ready != x.n) {
         fprintf(stderr, "sio-load: %d of %d sockets connected: %s\n", x.ready, x.n, x.last_error);
@@ -477,7 +481,7 @@ int cmd_idle(int argc, char **argv)
         return 2;
     before = o.pid ? proc_rss_kb((int)o.pid) : -1;
     t0 = now_us();
-    sc_wait_ready(&x, t0 + READY_TIMEOUT);
+    sc_wait_ready(&x, t0 + o.ready_us);
     t_ready = now_us();
     for (int64_t until = now_us() + (int64_t)(o.hold * 1e6); now_us() < until;)
         sc_poll(&x, 50);
