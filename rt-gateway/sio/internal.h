@@ -220,6 +220,7 @@ struct pss {
     int kind;
     struct eio_conn *conn;
     /* websocket */
+    int pmd;                      /* permessage-deflate negotiated */
     int probe;
     int send_pong_probe;
     int close_pending;

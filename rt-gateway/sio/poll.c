@@ -306,7 +306,15 @@ static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, st
             return;
         }
         if (v > conn_limit(c)) {
-            poll_answer_small(wsi, 413, NULL, NULL, 0, 1);
+            /* read and drop a body of sane size so the client sees the 413
+             * (answering early and closing makes it fail with EPIPE) */
+            if (v > 2 * (unsigned long long)srv->cfg.max_payload) {
+                poll_answer_small(wsi, 413, NULL, NULL, 0, 1);
+                return;
+            }
+            pss->is_poll_post = 1;
+            pss->body_too_big = 1;
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
             return;
         }
         if (v == 0)
@@ -349,8 +357,10 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
         return 0;
     }
     if (pss->method == LWSHUMETH_OPTIONS && origin_allowed(srv, pss->origin)) {
-        if (lws_hdr_custom_copy(wsi, pss->req_headers, sizeof(pss->req_headers),
-                                "access-control-request-headers:", 31) < 0)
+        if (lws_hdr_copy(wsi, pss->req_headers, sizeof(pss->req_headers),
+                         WSI_TOKEN_HTTP_AC_REQUEST_HEADERS) < 0 ||
+            strspn(pss->req_headers, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789-_, ") != strlen(pss->req_headers))
             pss->req_headers[0] = '\0';
         poll_answer_small(wsi, 204, NULL, NULL, 0, 0);
         return 0;

@@ -75,6 +75,7 @@ static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
             on_cancel(srv);
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE:

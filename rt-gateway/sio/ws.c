@@ -60,8 +60,11 @@ static int ws_established(struct sio_server *srv, struct lws *wsi, struct pss *p
     char arg[ARG_MAX];
     struct eio_conn *c;
     const char *sid;
+    int pmd;
 
+    pmd = pss->pmd;                       /* set by CONFIRM_EXTENSION_OKAY */
     memset(pss, 0, sizeof(*pss));
+    pss->pmd = pmd;
     pss->kind = PSS_WS;
     buf_init(&pss->rx, srv->cfg.max_payload);
     sid = query_arg(wsi, "sid", arg, sizeof(arg));
@@ -144,6 +147,8 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
     size_t limit;
     int rc = 0;
 
+    if (pss->close_pending)
+        return -1;                        /* ignored while lws inflates: see below */
     if (!pss->rx_active) {
         pss->rx_active = 1;
         pss->rx_binary = lws_frame_is_binary(wsi);
@@ -161,6 +166,10 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
                 conn_close(c, "transport error", 0);
             }
         }
+        /* lws 4.1.6 ignores -1 from RECEIVE while it inflates a
+         * permessage-deflate message: close from WRITEABLE as well */
+        buf_free(&pss->rx);
+        ws_request_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
         return -1;
     }
@@ -216,6 +225,12 @@ static int ws_writeable(struct sio_server *srv, struct lws *wsi, struct pss *pss
     size_t len, n;
     int binary, budget = SIO_WRITES_PER_CB;
 
+    /* lws 4.1.6's permessage-deflate may keep compressed output back and
+     * drain it itself on the next POLLOUT; a second lws_write in the same
+     * callback would be spliced into that: one write per callback then */
+    if (pss->pmd)
+        budget = 1;
+
     if (pss->close_pending) {
         lws_close_reason(wsi, (enum lws_close_status)(pss->close_code ? pss->close_code
                                                       : LWS_CLOSE_STATUS_NORMAL), NULL, 0);
@@ -236,6 +251,12 @@ static int ws_writeable(struct sio_server *srv, struct lws *wsi, struct pss *pss
     q = &c->q;
     while (q->head && budget-- > 0 && !lws_send_pipe_choked(wsi)) {
         pkt_part_ws(q->head->p, q->part, &data, &len, &binary);
+        if (len == 0 && pss->pmd) {
+            /* lws 4.1.6 asserts on an empty compressed message: drop the
+             * connection rather than the process */
+            conn_close(c, "transport error", 0);
+            return -1;
+        }
         n = len - q->off < SIO_SEND_CHUNK ? len - q->off : SIO_SEND_CHUNK;
         if (write_fragment(srv, wsi, data + q->off, n, binary, q->off == 0,
                            q->off + n == len) < 0)
@@ -278,6 +299,10 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *p
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return ws_filter(srv, wsi);
+    case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
+        if (pss && in && strcmp(in, "permessage-deflate") == 0)
+            pss->pmd = 1;
+        return 0;
     case LWS_CALLBACK_ESTABLISHED:
         return ws_established(srv, wsi, pss);
     case LWS_CALLBACK_RECEIVE:
