@@ -137,8 +137,9 @@ take_lock() {
     fi
 }
 
-# port_taken PORT: something listens on PORT (any address).
-port_taken() {
+# listening PORT: something listens on PORT (any address). Asks the kernel
+# (ss) rather than connecting: a bare connect is noise to a server.
+listening() {
     if command -v ss >/dev/null; then
         [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
     else
@@ -190,7 +191,7 @@ stop_leftovers
 : >"$PIDS"
 
 for p in "$HTTP_PORT" "$GW_PORT"; do
-    if port_taken "$p"; then
+    if listening "$p"; then
         if [ "$p" = "$HTTP_PORT" ]; then
             die "port $p is already in use (SYNC_HTTP_LISTEN=$HTTP_HOST:$p): stop what uses it, or set SYNC_HTTP_LISTEN=127.0.0.1:OTHER_PORT"
         fi
@@ -317,13 +318,12 @@ setsid "$BIN/sync-gateway" </dev/null &
 GW_PID=$!
 record sync-gateway "$GW_PID"
 for i in $(seq 1 150); do
-    (exec 3<>"/dev/tcp/${GW_CONNECT//[\[\]]/}/$GW_PORT") 2>/dev/null && break
+    listening "$GW_PORT" && break
     alive "$GW_PID" || die "sync-gateway exited at start (its log is above)"
     sleep 0.1
 done
 alive "$GW_PID" || die "sync-gateway exited at start (its log is above)"
-(exec 3<>"/dev/tcp/${GW_CONNECT//[\[\]]/}/$GW_PORT") 2>/dev/null ||
-    die "sync-gateway does not listen on $SYNC_GATEWAY_LISTEN after 15 s"
+listening "$GW_PORT" || die "sync-gateway does not listen on $SYNC_GATEWAY_LISTEN after 15 s"
 
 echo "$PROG: starting lighttpd on $HTTP_BIND:$HTTP_PORT with $PROCS sync-api processes"
 setsid lighttpd -D -f "$RUN/lighttpd.conf" </dev/null &

@@ -13,7 +13,7 @@
 //                         check that the connection survived and still works
 //     --label NAME        prefix of the result lines and of the file paths
 //
-// Prints one line per check, "ok NAME" or "not ok NAME: why", and exits 1
+// Prints one line per check, "ok - NAME" or "not ok - NAME: why", and exits 1
 // when any failed. TLS: point NODE_EXTRA_CA_CERTS at the test certificate.
 import { io } from "socket.io-client";
 
@@ -38,8 +38,8 @@ for (let i = 2; i < argv.length; i++) {
 
 const WAIT_MS = 10000;
 let failures = 0;
-const ok = (name) => console.log(`ok ${label} ${name}`);
-const notOk = (name, why) => { failures++; console.log(`not ok ${label} ${name}: ${why}`); };
+const ok = (name) => console.log(`ok - ${label} ${name}`);
+const notOk = (name, why) => { failures++; console.log(`not ok - ${label} ${name}: ${why}`); };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -30,6 +30,7 @@ B=$(cd "${SYNC_BIN_DIR:-build}" && pwd) || { echo "0 passed, 1 failed"; exit 1; 
 OWN_TMP=0
 if [ -z "${TEST_TMP:-}" ]; then
     TEST_TMP=$(mktemp -d /tmp/sync-deploy.XXXXXX)
+    chmod 755 "$TEST_TMP"
     OWN_TMP=1
 fi
 T=$(mktemp -d "$TEST_TMP/deploy.XXXXXX")
@@ -71,20 +72,25 @@ IS_ROOT=0
 WEB_USER=www-data
 id "$WEB_USER" >/dev/null 2>&1 || WEB_USER=nobody
 
-USED_PORTS=""
-# port: a free loopback port not handed out before in this run.
-port() {
-    local p
-    while :; do
-        p=$(front_free_port) || return 1
-        case " $USED_PORTS " in *" $p "*) continue ;; esac
-        USED_PORTS="$USED_PORTS $p"
-        echo "$p"
+USED_PORTS=" "
+# new_port VAR: a loopback port nobody listens on, not handed out before in
+# this run, below the kernel's ephemeral range (32768+) so that no outgoing
+# connection holds it by the time a server binds it.
+new_port() {
+    local p i
+    for i in $(seq 1 200); do
+        p=$((20000 + RANDOM % 12000))
+        case $USED_PORTS in *" $p "*) continue ;; esac
+        [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || continue
+        USED_PORTS="$USED_PORTS$p "
+        printf -v "$1" '%s' "$p"
         return 0
     done
+    echo "no free port" >&2
+    return 1
 }
 
-GW_PORT=$(port)
+new_port GW_PORT
 SOCK=$T/pool/sync-api.sock
 BIN=$T/bin
 ENVF=$T/env
@@ -103,7 +109,7 @@ COMMON_SED=(
     -e "s|/etc/sync-server/env|$ENVF|g"
 )
 # A shipped value on a line that is not a comment: the rendering missed it.
-PROD_VALUES='/run/sync-server|:3007\b|=> 3007\b|/etc/letsencrypt|/opt/sync-server|/etc/sync-server|/etc/nginx/snippets|/etc/apache2/sync-server|:443\b|:80\b|\[::\]|listen (80|443)\b'
+PROD_VALUES='/run/sync-server|:3007\b|=> 3007\b|/etc/letsencrypt|/opt/sync-server|/etc/sync-server|/etc/nginx/snippets|/etc/apache2/sync-server|/var/log|APACHE_LOG_DIR|:443\b|:80\b|\[::\]|listen (80|443)\b'
 
 # render SRC DST [SED ARGS...]: deploy/SRC with this run's values into DST.
 render() {
@@ -184,7 +190,8 @@ nginx_conf() {
     local dir=$1 site=$2 port=$3 tls=${4:-}
     mkdir -p "$dir/log"
     chmod 755 "$dir"
-    render nginx/sync-server-routes.conf "$dir/sync-server-routes.conf" || return 1
+    render nginx/sync-server-routes.conf "$dir/sync-server-routes.conf" \
+        -e "s|/var/log/nginx/access.log|$dir/log/access.log|" || return 1
     render "nginx/$site" "$dir/site.conf" \
         -e "s|/etc/nginx/snippets/sync-server-routes.conf|$dir/sync-server-routes.conf|" \
         -e "s|listen 80;|listen 127.0.0.1:$port;|" \
@@ -216,7 +223,8 @@ apache_conf() {
     local dir=$1 site=$2 port=$3 tls=${4:-} mods m
     mkdir -p "$dir/log" "$dir/run"
     chmod 755 "$dir"
-    render apache/sync-server-routes.conf "$dir/routes.conf" || return 1
+    render apache/sync-server-routes.conf "$dir/routes.conf" \
+        -e "s|\${APACHE_LOG_DIR}/sync-server-access.log|$dir/log/access.log|" || return 1
     render "apache/$site" "$dir/site.conf" \
         -e "s|/etc/apache2/sync-server/routes.conf|$dir/routes.conf|" \
         -e "s|\*:80>|*:$port>|" \
@@ -236,7 +244,7 @@ apache_conf() {
         echo "ErrorLog \"$dir/log/error.log\""
         echo "LogLevel warn"
         echo "LogFormat \"%>s \\\"%r\\\"\" front"
-        echo "CustomLog \"$dir/log/access.log\" front"
+        echo "CustomLog \"$dir/log/server-access.log\" front"
         echo "Timeout 300"
         echo "KeepAlive On"
         echo "Listen 127.0.0.1:$port"
@@ -258,7 +266,7 @@ apache_conf() {
 echo "== syntax checks of the shipped configs"
 declare -A PORT TLS
 for f in lighttpd nginx apache; do
-    PORT[$f]=$(port); PORT[$f-tls]=$(port); TLS[$f-tls]=$(port)
+    new_port "PORT[$f]"; new_port "PORT[$f-tls]"; new_port "TLS[$f-tls]"
 done
 
 if lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}"; then
@@ -295,13 +303,13 @@ else check "apache: render sync-server-tls.conf" false; fi
 # The checks catch a broken file (so a pass above means something).
 printf 'this is not a directive\n' >>"$T/lighttpd/sync-server.conf"
 check "lighttpd -tt refuses a broken snippet" bash -c "! lighttpd -tt -f '$T/lighttpd/lighttpd.conf' >/dev/null 2>&1"
-render lighttpd/sync-server.conf "$T/lighttpd/sync-server.conf"
+lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}"
 printf 'location { \n' >>"$T/nginx/sync-server-routes.conf"
 check "nginx -t refuses a broken routes file" bash -c "! nginx -t -q -p '$T/nginx' -c '$T/nginx/nginx.conf' -e /dev/null >/dev/null 2>&1"
-render nginx/sync-server-routes.conf "$T/nginx/sync-server-routes.conf"
+nginx_conf "$T/nginx" sync-server.conf "${PORT[nginx]}"
 printf 'ProxyPass /x\n' >>"$T/apache/routes.conf"
 check "apache2 -t refuses a broken routes file" bash -c "! apache2 -t -f '$T/apache/apache2.conf' >/dev/null 2>&1"
-render apache/sync-server-routes.conf "$T/apache/routes.conf"
+apache_conf "$T/apache" sync-server.conf "${PORT[apache]}"
 
 echo "== systemd units"
 if command -v systemd-analyze >/dev/null; then
