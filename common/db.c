@@ -1,5 +1,6 @@
 /* db.c - one libpq connection, its statements prepared on first use, and the
  * mapping of PostgreSQL failures to SYNC_E* codes. */
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct sync_db {
     PGconn *conn;
     char *url;
     int tombstone_days;
+    unsigned connects;                      /* successful connections so far */
     unsigned char prepared[DB_MAX_STMTS];   /* per statement, on this connection */
 };
 
@@ -46,6 +48,7 @@ static int connect_once(struct sync_db *db, struct sync_err *err)
         return sync_err_set(err, SYNC_EUNAVAIL, "database unavailable: %.*s", (int)n, m);
     }
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
+    db->connects++;
     return SYNC_OK;
 }
 
@@ -112,11 +115,51 @@ void db_close(struct sync_db *db)
     free(db);
 }
 
+/* A server that went away (restart, idle timeout) leaves the connection
+ * looking OK until the next query fails. Its end-of-stream is already
+ * readable, though: consume what is there without sending anything, so the
+ * status tells the truth before a request is spent on a dead connection.
+ * Notifications read here are dropped: not for a LISTENing connection. */
+static void notice_close(struct sync_db *db)
+{
+    struct pollfd pfd;
+    int guard = 8;
+
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+        return;
+    pfd.fd = PQsocket(db->conn);
+    pfd.events = POLLIN;
+    while (pfd.fd >= 0 && guard-- > 0 && poll(&pfd, 1, 0) > 0) {
+        PGnotify *n;
+        if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK)
+            return;
+        while ((n = PQnotifies(db->conn)) != NULL)
+            PQfreemem(n);
+        pfd.fd = PQsocket(db->conn);
+    }
+}
+
 int db_ensure(struct sync_db *db, struct sync_err *err)
 {
+    notice_close(db);
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
         return SYNC_OK;
     return connect_once(db, err);
+}
+
+int db_ping(struct sync_db *db, struct sync_err *err)
+{
+    PGresult *res = db_exec(db, "ping", 0, NULL, PGRES_TUPLES_OK, err);
+
+    if (!res)
+        return err->rc;
+    PQclear(res);
+    return SYNC_OK;
+}
+
+unsigned db_connects(const struct sync_db *db)
+{
+    return db->connects;
 }
 
 PGconn *db_conn(struct sync_db *db)

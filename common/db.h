@@ -17,10 +17,17 @@ int db_open(const char *url, struct sync_db **out, struct sync_err *err);
 int db_open_retry(const char *url, int max_wait_ms, struct sync_db **out, struct sync_err *err);
 void db_close(struct sync_db *db);                       /* NULL ok */
 
-/* Before each request: if the connection is broken, try once to re-establish
- * it (and re-prepare). SYNC_OK or SYNC_EUNAVAIL. Never blocks longer than the
+/* Before each request: notices a connection the server has closed (without
+ * sending anything) and, if it is broken, tries once to re-establish it (and
+ * re-prepare). SYNC_OK or SYNC_EUNAVAIL. Never blocks longer than the
  * connect timeout (3 s). */
 int db_ensure(struct sync_db *db, struct sync_err *err);
+
+/* How many times this handle has connected (a change = it reconnected). */
+unsigned db_connects(const struct sync_db *db);
+
+/* One round trip that reads nothing (health checks). */
+int db_ping(struct sync_db *db, struct sync_err *err);
 
 /* The raw connection, for callers that LISTEN or poll (the gateway). */
 PGconn *db_conn(struct sync_db *db);

@@ -92,6 +92,7 @@ const struct db_stmt db_stmts[] = {
     { "key_revoke", "SELECT sync_key_revoke($1, $2)", 2 },
 
     { "purge", "SELECT * FROM sync_purge($1)", 1 },
+    { "ping", "SELECT 1", 0 },
 };
 
 const int db_nstmts = (int)(sizeof db_stmts / sizeof db_stmts[0]);

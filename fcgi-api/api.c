@@ -36,7 +36,6 @@
  *   - a 500 says "internal error" (the cause goes to the log, not the client);
  *   - a database unreachable at start does not stop the process: it answers
  *     503 and connects on the next request. */
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,31 +79,9 @@ const size_t api_routes_n = sizeof api_routes / sizeof api_routes[0];
 
 /* ---- database ------------------------------------------------------------ */
 
-/* Has the server closed our idle connection (restart, crash, idle kill)?
- * Reading what is waiting on the socket lets libpq notice the end of the
- * stream without sending anything. */
-static void db_notice_close(struct sync_db *db)
-{
-    PGconn *conn = db_conn(db);
-    struct pollfd pfd;
-    int guard = 8;
-
-    if (!conn || PQstatus(conn) != CONNECTION_OK)
-        return;
-    pfd.fd = PQsocket(conn);
-    pfd.events = POLLIN;
-    while (pfd.fd >= 0 && guard-- > 0 && poll(&pfd, 1, 0) > 0) {
-        PGnotify *n;
-        if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
-            return;
-        while ((n = PQnotifies(conn)) != NULL)
-            PQfreemem(n);
-        pfd.fd = PQsocket(conn);
-    }
-}
-
 int api_db_ready(struct api_ctx *ctx, struct sync_err *err)
 {
+    unsigned connects;
     int rc;
 
     if (!ctx->db) {
@@ -120,11 +97,9 @@ int api_db_ready(struct api_ctx *ctx, struct sync_err *err)
         log_info("connected to the database");
         return SYNC_OK;
     }
-    db_notice_close(ctx->db);
-    if (PQstatus(db_conn(ctx->db)) == CONNECTION_OK)
-        return SYNC_OK;
+    connects = db_connects(ctx->db);
     rc = db_ensure(ctx->db, err);
-    if (rc == SYNC_OK)
+    if (rc == SYNC_OK && db_connects(ctx->db) != connects)
         log_info("reconnected to the database");
     return rc;
 }

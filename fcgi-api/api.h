@@ -15,9 +15,7 @@
 #include "route.h"
 #include "svc.h"
 
-#ifndef SYNC_VERSION
-#define SYNC_VERSION "1.0.0"
-#endif
+#include "version.h"
 
 /* How long the process waits for the database at start before it serves
  * anyway (answering 503 and reconnecting on each request until it is up). */
