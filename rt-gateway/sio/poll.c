@@ -487,7 +487,7 @@ int poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss 
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return resp_write(srv, wsi, pss);
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss->kind == PSS_HTTP)
+        if (pss && pss->kind == PSS_HTTP)   /* no pss: closed before a request */
             on_http_closed(wsi, pss);
         return 0;
     default:
