@@ -289,7 +289,7 @@ void conn_close(struct eio_conn *c, const char *reason, int client_closed)
     lws_sul_cancel(&c->sul_probe_get);
     map_del(&srv->conns, c->sid, SIO_ID_LEN);
     outq_clear(&c->q);
-    sockio_rx_clear(&c->rx);
+    sio_decoder_reset(&c->rx);
 
     if (c->ws) {
         pss = lws_wsi_user(c->ws);
@@ -330,6 +330,6 @@ void conn_free(struct eio_conn *c)
         return;
     query_free(&c->query);
     outq_clear(&c->q);
-    sockio_rx_clear(&c->rx);
+    sio_decoder_reset(&c->rx);
     free(c);
 }

@@ -58,16 +58,6 @@ void query_free(struct sio_query *q);
 /* One argument of the current request into buf (NUL-terminated); NULL if absent. */
 const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t cap);
 
-/* ----- a binary Socket.IO packet waiting for its attachments ----- */
-struct rx_binary {
-    char *text;                   /* owned copy of the packet text; NULL = none pending */
-    size_t text_len;
-    struct sio_parsed hdr;        /* views into text */
-    unsigned got;
-    unsigned char *bin[SIO_ATTACH_MAX];
-    size_t bin_len[SIO_ATTACH_MAX];
-};
-
 /* ----- one Engine.IO session ----- */
 enum probe_state { PROBE_NONE = 0, PROBE_OPEN, PROBE_ANSWERED };
 
@@ -94,7 +84,7 @@ struct eio_conn {
     struct sio_query query;
     char peer[SIO_PEER_MAX];
     struct sio_socket *sockets;   /* one per joined namespace */
-    struct rx_binary rx;
+    struct sio_decoder rx;        /* binary packets waiting for attachments */
     struct eio_conn *dead_next;
 };
 
@@ -263,7 +253,6 @@ void conn_free(struct eio_conn *c);
 int sockio_on_text(struct eio_conn *c, const char *data, size_t len);
 int sockio_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
 void sockio_conn_closed(struct eio_conn *c, const char *reason);  /* ends every socket */
-void sockio_rx_clear(struct rx_binary *rx);
 void socket_free(struct sio_socket *s);
 
 /* room.c */

@@ -80,6 +80,8 @@ static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_CLOSED:
+        if (!user && reason != LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION)
+            return 0;                     /* a connection that never got its state */
         srv = lws_context_user(lws_get_context(wsi));
         srv_enter(srv);
         rc = ws_callback(wsi, reason, user, in, len);
@@ -90,6 +92,8 @@ static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:
     case LWS_CALLBACK_CLOSED_HTTP:
+        if (!user)
+            return reason == LWS_CALLBACK_HTTP ? -1 : 0;
         srv = lws_context_user(lws_get_context(wsi));
         srv_enter(srv);
         rc = poll_callback(wsi, reason, user, in, len);

@@ -2,8 +2,10 @@
 #include "sio.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -69,6 +71,77 @@ int sio_parse(const char *buf, size_t len, struct sio_parsed *out)
     return SYNC_OK;
 }
 
+int sio_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    unsigned c, need, cp, min;
+
+    while (p < end) {
+        c = *p++;
+        if (c < 0x80)
+            continue;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1f;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0f;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;                     /* continuation byte, 0xc0/0xc1, 0xf5.. */
+        }
+        if ((size_t)(end - p) < need)
+            return 0;
+        while (need--) {
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (*p++ & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+    }
+    return 1;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* JSON.stringify never writes NaN or Infinity (they become null). */
+static int finite_numbers(struct json_object *o)
+{
+    size_t i, n;
+    double d;
+
+    switch (json_object_get_type(o)) {
+    case json_type_double:
+        d = json_object_get_double(o);
+        return !isnan(d) && !isinf(d);
+    case json_type_array:
+        n = json_object_array_length(o);
+        for (i = 0; i < n; i++)
+            if (!finite_numbers(json_object_array_get_idx(o, i)))
+                return 0;
+        return 1;
+    case json_type_object: {
+        json_object_object_foreach(o, key, val) {
+            (void)key;
+            if (!finite_numbers(val))
+                return 0;
+        }
+        return 1;
+    }
+    default:
+        return 1;
+    }
+}
+
 struct json_object *sio_json_parse(const char *buf, size_t len)
 {
     struct json_tokener *tok;
@@ -77,14 +150,16 @@ struct json_object *sio_json_parse(const char *buf, size_t len)
     if (!buf || len == 0 || len >= (size_t)INT32_MAX)
         return NULL;
     /* JSON.stringify never puts whitespace around the value */
-    if (buf[0] == ' ' || buf[0] == '\t' || buf[0] == '\n' || buf[0] == '\r')
+    if (is_space(buf[0]) || is_space(buf[len - 1]))
+        return NULL;
+    if (!sio_utf8_valid(buf, len))
         return NULL;
     tok = json_tokener_new_ex(SIO_JSON_DEPTH);
     if (!tok)
         return NULL;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     root = json_tokener_parse_ex(tok, buf, (int)len);
-    if (root && json_tokener_get_parse_end(tok) != len) {
+    if (root && (json_tokener_get_parse_end(tok) != len || !finite_numbers(root))) {
         json_object_put(root);
         root = NULL;
     }
@@ -262,4 +337,70 @@ int sio_encode_header(char *out, size_t cap, int type, unsigned attachments,
         n += (size_t)w;
     }
     return (int)n;
+}
+
+void sio_decoder_init(struct sio_decoder *d)
+{
+    memset(d, 0, sizeof(*d));
+}
+
+void sio_decoder_reset(struct sio_decoder *d)
+{
+    unsigned i;
+
+    free(d->text);
+    for (i = 0; i < SIO_ATTACH_MAX; i++)
+        free(d->bin[i]);
+    sio_decoder_init(d);
+}
+
+int sio_decoder_text(struct sio_decoder *d, const char *buf, size_t len,
+                     struct sio_parsed *out)
+{
+    int rc;
+
+    if (d->text && d->got == d->hdr.attachments)
+        sio_decoder_reset(d);             /* the previous packet was handed out */
+    if (d->text)
+        return SYNC_EINVAL;               /* text while attachments are due */
+    rc = sio_parse(buf, len, out);
+    if (rc != SYNC_OK)
+        return rc;
+    if (out->type != 5 && out->type != 6)
+        return SIO_DEC_PACKET;
+    d->text = malloc(len);
+    if (!d->text)
+        return SYNC_ENOMEM;
+    memcpy(d->text, buf, len);
+    d->text_len = len;
+    d->held = len;
+    rc = sio_parse(d->text, len, &d->hdr);       /* the same views, into the copy */
+    if (rc != SYNC_OK) {
+        sio_decoder_reset(d);
+        return rc;
+    }
+    return SIO_DEC_MORE;
+}
+
+int sio_decoder_binary(struct sio_decoder *d, const void *buf, size_t len, size_t max,
+                       struct sio_parsed *out)
+{
+    if (d->text && d->got == d->hdr.attachments)
+        sio_decoder_reset(d);
+    if (!d->text)
+        return SYNC_EINVAL;               /* no header waits for it */
+    if (d->held > max || len > max - d->held)
+        return SYNC_ETOOBIG;
+    d->bin[d->got] = malloc(len ? len : 1);
+    if (!d->bin[d->got])
+        return SYNC_ENOMEM;
+    if (len)
+        memcpy(d->bin[d->got], buf, len);
+    d->bin_len[d->got] = len;
+    d->got++;
+    d->held += len;
+    if (d->got < d->hdr.attachments)
+        return SIO_DEC_MORE;
+    *out = d->hdr;
+    return SIO_DEC_PACKET;
 }

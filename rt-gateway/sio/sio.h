@@ -41,12 +41,48 @@ int sio_parse(const char *buf, size_t len, struct sio_parsed *out);
  * SYNC_OK or SYNC_EINVAL. Client-side rules: an ack id only on EVENT/ACK. */
 int sio_check(const struct sio_parsed *p, struct json_object **json_out);
 
-/* Parses len bytes of JSON strictly (depth SIO_JSON_DEPTH, UTF-8 checked,
- * nothing after the value). NULL on any error. Caller owns the result. */
+/* Parses len bytes of JSON strictly: depth SIO_JSON_DEPTH, UTF-8 checked
+ * (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF),
+ * no whitespace around the value, no NaN/Infinity. NULL on any error.
+ * Caller owns the result. */
 struct json_object *sio_json_parse(const char *buf, size_t len);
+
+/* 1 if the len bytes are valid UTF-8 (RFC 3629). */
+int sio_utf8_valid(const char *s, size_t len);
 
 /* 1 if name is one of the event names a client may never send. */
 int sio_reserved_event(const char *name, size_t len);
+
+/* Reassembly of binary packets (pure, no I/O): feed each Engine.IO message
+ * of one connection in order. A text BINARY_EVENT/BINARY_ACK is kept until
+ * its attachments have arrived. */
+struct sio_decoder {
+    char *text;                   /* copy of a pending binary packet; NULL = none */
+    size_t text_len;
+    struct sio_parsed hdr;        /* views into text */
+    unsigned got;
+    unsigned char *bin[SIO_ATTACH_MAX];
+    size_t bin_len[SIO_ATTACH_MAX];
+    size_t held;                  /* bytes of text + attachments */
+};
+
+enum { SIO_DEC_MORE = 0, SIO_DEC_PACKET = 1 };
+
+void sio_decoder_init(struct sio_decoder *d);
+void sio_decoder_reset(struct sio_decoder *d);      /* frees what it holds */
+/* One text message. SIO_DEC_PACKET: *out is a complete non-binary packet
+ * (views into buf). SIO_DEC_MORE: a binary packet now waits for its
+ * attachments (the decoder keeps a copy). SYNC_EINVAL: bad header, or text
+ * while attachments are due; SYNC_ENOMEM. */
+int sio_decoder_text(struct sio_decoder *d, const char *buf, size_t len,
+                     struct sio_parsed *out);
+/* One binary message. SIO_DEC_PACKET: the pending packet is complete: *out
+ * (views into the decoder) and d->bin[0..got) stay valid until the next
+ * call or reset. SIO_DEC_MORE: more attachments due. SYNC_EINVAL: nothing
+ * pending; SYNC_ETOOBIG: the packet would hold more than max bytes;
+ * SYNC_ENOMEM. */
+int sio_decoder_binary(struct sio_decoder *d, const void *buf, size_t len, size_t max,
+                       struct sio_parsed *out);
 
 /* Writes the header of a packet: type, "N-" for binary types, "nsp," unless
  * nsp is "/", the ack id when has_ack. Returns its length (NUL-terminated,

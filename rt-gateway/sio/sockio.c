@@ -11,16 +11,6 @@
 
 #define CONNECT_REPLY_MAX (SIO_NSP_MAX + 64)
 
-void sockio_rx_clear(struct rx_binary *rx)
-{
-    unsigned i;
-
-    free(rx->text);
-    for (i = 0; i < SIO_ATTACH_MAX; i++)
-        free(rx->bin[i]);
-    memset(rx, 0, sizeof(*rx));
-}
-
 static struct sio_socket *conn_socket(struct eio_conn *c, const char *nsp, size_t len)
 {
     struct sio_socket *s;
@@ -159,7 +149,7 @@ static int on_connect(struct eio_conn *c, const struct sio_parsed *p, struct jso
 }
 
 static int on_event(struct sio_socket *s, const struct sio_parsed *p, struct json_object *arr,
-                    const struct rx_binary *rx)
+                    const struct sio_decoder *rx)
 {
     struct sio_bin bins[SIO_ATTACH_MAX];
     struct json_object *args = NULL, *name, *el;
@@ -221,7 +211,7 @@ static void on_ack(struct sio_socket *s, const struct sio_parsed *p, struct json
 }
 
 /* A complete packet (binary ones with their attachments in rx). */
-static int dispatch(struct eio_conn *c, const struct sio_parsed *p, const struct rx_binary *rx)
+static int dispatch(struct eio_conn *c, const struct sio_parsed *p, const struct sio_decoder *rx)
 {
     struct json_object *j = NULL;
     struct sio_socket *s;
@@ -259,48 +249,22 @@ out:
 int sockio_on_text(struct eio_conn *c, const char *data, size_t len)
 {
     struct sio_parsed p;
-    int rc;
+    int rc = sio_decoder_text(&c->rx, data, len, &p);
 
-    if (c->rx.text)
-        return SYNC_EINVAL;               /* text while attachments are due */
-    rc = sio_parse(data, len, &p);
-    if (rc != SYNC_OK)
-        return rc;
-    if (p.type != SIO_BINARY_EVENT && p.type != SIO_BINARY_ACK)
+    if (rc == SIO_DEC_PACKET)
         return dispatch(c, &p, NULL);
-    /* keep a copy until the attachments are in */
-    c->rx.text = malloc(len);
-    if (!c->rx.text)
-        return SYNC_ENOMEM;
-    memcpy(c->rx.text, data, len);
-    c->rx.text_len = len;
-    return sio_parse(c->rx.text, len, &c->rx.hdr);    /* views into the copy */
+    return rc;                            /* SIO_DEC_MORE == SYNC_OK, or an error */
 }
 
 int sockio_on_binary(struct eio_conn *c, const unsigned char *data, size_t len)
 {
-    struct rx_binary *rx = &c->rx;
-    size_t held = rx->text_len;
-    unsigned i;
-    int rc;
+    struct sio_parsed p;
+    int rc = sio_decoder_binary(&c->rx, data, len, conn_limit(c), &p);
 
-    if (!rx->text)
-        return SYNC_EINVAL;               /* no header waiting for it */
-    for (i = 0; i < rx->got; i++)
-        held += rx->bin_len[i];
-    if (len > conn_limit(c) || held > conn_limit(c) - len)
-        return SYNC_ETOOBIG;
-    rx->bin[rx->got] = malloc(len ? len : 1);
-    if (!rx->bin[rx->got])
-        return SYNC_ENOMEM;
-    if (len)
-        memcpy(rx->bin[rx->got], data, len);
-    rx->bin_len[rx->got] = len;
-    rx->got++;
-    if (rx->got < rx->hdr.attachments)
-        return SYNC_OK;
-    rc = dispatch(c, &rx->hdr, rx);
-    sockio_rx_clear(rx);
+    if (rc == SIO_DEC_PACKET) {
+        rc = dispatch(c, &p, &c->rx);
+        sio_decoder_reset(&c->rx);
+    }
     return rc;
 }
 
