@@ -193,7 +193,13 @@ static int db_fail(struct sync_db *db, PGresult *res, struct sync_err *err)
     const char *m = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
     int n = (int)strcspn(m ? m : "", "\n");
 
-    if (PQstatus(db->conn) != CONNECTION_OK || state_is_unavailable(st))
+    /* An error without a SQLSTATE was made by libpq, not by the server: the
+     * connection broke. libpq does not always say so in PQstatus: a
+     * statement sent to a server that was just stopped -m immediate fails
+     * with "server closed the connection unexpectedly" while the status is
+     * still CONNECTION_OK. */
+    if (PQstatus(db->conn) != CONNECTION_OK || state_is_unavailable(st) ||
+        (res && PQresultStatus(res) == PGRES_FATAL_ERROR && !st))
         return sync_err_set(err, SYNC_EUNAVAIL, "database unavailable: %.*s", n, m ? m : "");
     if (st && strcmp(st, "23503") == 0)          /* foreign key: the store is gone */
         return sync_err_set(err, SYNC_ENOTFOUND, "store not found");
