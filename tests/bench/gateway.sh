@@ -37,7 +37,10 @@ kill -0 "$GW_PID" 2>/dev/null || GW_BROKEN="the gateway died before its measurem
 say "gateway: memory of 1,000 idle sockets"
 gw gw_idle idle --key "$FAN_KEY" --sockets 1000 --hold 2
 
-say "gateway: acks"
+say "gateway: acks (and pgbench of the same transaction again, in the same database state)"
+psql_q -c CHECKPOINT >/dev/null
+pgb pg_write_c1_s1_gw pg_write.sql prepared 1 -D nclients=1 -D nstores=1 -D paths=100000 \
+    -D content="$CONTENT_1K"
 gw gw_ack ack --key "$ACK_KEY" --seconds "$SECS" --size 1024 --inflight 1 --paths 100
 gw gw_inflight ack --key "$ACK_KEY" --seconds "$SECS" --size 1024 --inflight 32 --paths 1000
 

@@ -125,12 +125,16 @@ row('sync-api CPU per list page', get('rest_list_c16', 'api_cpu_ms'), 'ms');
 section('Gateway (sync-gateway, direct WebSocket, sio-load receivers)');
 {
   const p50 = gwUp ? get('gw_ack', 'p50_ms') : gwNA;
+  // the limit measured again right before the acks, in the same database
+  // state (the REST loads in between grew the tables)
+  const pgAck = get('pg_write_c1_s1_gw', 'p50_ms') !== null ? 'pg_write_c1_s1_gw' : 'pg_write_c1_s1';
   row('socket ack p50, modified-file 1 KiB, sequential', p50, 'ms', {
-    limitName: 'pgbench p50, 1 client, one store', limit: get('pg_write_c1_s1', 'p50_ms'), limitUnit: 'ms',
+    limitName: 'pgbench p50, 1 client, one store' + (pgAck === 'pg_write_c1_s1_gw' ? ' (measured just before)' : ''),
+    limit: get(pgAck, 'p50_ms'), limitUnit: 'ms',
     target: ['<=', 1.3], note: gwUp ? `p99 ${fmt(get('gw_ack', 'p99_ms'), 'ms')}, ${get('gw_ack', 'acks')} acks, errors ${get('gw_ack', 'errors')}` : '',
   });
   row('socket writes, 32 in flight (one socket)', gwUp ? get('gw_inflight', 'rate') : gwNA, 'writes/s', {
-    limitName: 'pgbench 1 client, one store', limit: get('pg_write_c1_s1', 'tps'), limitUnit: 'TPS',
+    limitName: 'pgbench 1 client, one store', limit: get(pgAck, 'tps'), limitUnit: 'TPS',
     note: gwUp ? `p50 ${fmt(get('gw_inflight', 'p50_ms'), 'ms')}, gateway CPU ${fmt(get('gw_inflight', 'cpu_us_per_op'), 'µs')}/write, errors ${get('gw_inflight', 'errors')}` : '',
   });
 }

@@ -34,6 +34,7 @@ else
     echo "bench: tests/lib/front.sh is missing (it starts lighttpd)"; exit 2
 fi
 
+export SYNC_BIN_DIR="$B"           # front.sh starts this build's sync-api
 SECS=${BENCH_SECONDS:-5}
 API_PROCS=${BENCH_API_PROCS:-4}
 RESULTS_DIR=${BENCH_RESULTS:-$ROOT/bench/results}
@@ -94,6 +95,19 @@ rec_text() {
 }
 
 psql_q() { "$PGBIN/psql" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# bench_port: a free TCP port below the ephemeral range (the loads open
+# thousands of client connections whose local ports would collide), checked
+# with ss without connecting to it.
+bench_port() {
+    local lo hi p
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+    for _ in $(seq 1 200); do
+        if [ "$lo" -gt 12000 ]; then p=$((10000 + RANDOM % (lo - 10000))); else p=$((hi + 1 + RANDOM % (65000 - hi))); fi
+        [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
+    done
+    front_free_port
+}
 
 # in_budget NAME SECONDS: true if a load of about SECONDS still fits in the
 # time budget; otherwise records NAME as skipped.
@@ -184,7 +198,7 @@ GW_STATE="not built"
 GW_URL=""
 if [ -x "$B/sync-gateway" ]; then
     say "sync-gateway"
-    GW_PORT=$(front_free_port)
+    GW_PORT=$(bench_port)
     SYNC_GATEWAY_LISTEN="127.0.0.1:$GW_PORT" "$B/sync-gateway" >>"$RUN/gateway.log" 2>&1 &
     GW_PID=$!
     GW_STATE="failed to start"
@@ -205,7 +219,7 @@ fi
 rec_text gateway state "$GW_STATE"
 
 say "lighttpd + $API_PROCS sync-api"
-FRONT_PORT=$(front_free_port)
+FRONT_PORT=$(bench_port)
 front_start_lighttpd "$RUN/front" "$FRONT_PORT" "$API_PROCS" || { echo "bench: cannot start lighttpd"; exit 1; }
 LIGHTTPD_PID=${FRONT_PIDS%% *}
 API_PIDS=$(ps -o pid= --ppid "$LIGHTTPD_PID" | tr -d ' ' | tr '\n' ' ')

@@ -49,6 +49,17 @@ wait_listen() {
     done
     return 1
 }
+# free_port: a free port below the ephemeral range (a port that a client
+# connection of another test holds in TIME_WAIT cannot be bound)
+free_port() {
+    local lo hi p
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+    for _ in $(seq 1 200); do
+        if [ "$lo" -gt 12000 ]; then p=$((10000 + RANDOM % (lo - 10000))); else p=$((hi + 1 + RANDOM % (65000 - hi))); fi
+        [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
+    done
+    front_free_port
+}
 # field OUTPUT KEY: the value of KEY=... in a sio-load result line
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 # expect NAME OUTPUT KEY=VALUE...: every pair as stated
@@ -92,7 +103,7 @@ if [ -z "$STORE" ] || [ -z "$KEY" ]; then
     echo "$pass passed, $fail failed"
     exit 1
 fi
-PORT=$(front_free_port)
+PORT=$(free_port)
 if front_start_lighttpd "$T/front" "$PORT" 2 >"$T/front.log" 2>&1; then
     out=$("$LOAD" http put --url "$FRONT_URL" --key "$KEY" --conns 2 --seconds 0.5 --paths 5 \
           --prefix smoke/ --suffix .md --size 300 2>&1)
@@ -120,7 +131,7 @@ fi
 
 # ---- 3. Socket.IO -----------------------------------------------------------------
 if [ -x "$B/conformance-server" ]; then
-    CPORT=$(front_free_port)
+    CPORT=$(free_port)
     "$B/conformance-server" --port "$CPORT" --ping-interval 25000 --ping-timeout 20000 \
         --connect-timeout 45000 --max-payload 33554432 >"$T/conformance.log" 2>&1 &
     CPID=$!
@@ -139,7 +150,7 @@ else
 fi
 
 if [ -x "$B/sync-gateway" ]; then
-    GPORT=$(front_free_port)
+    GPORT=$(free_port)
     SYNC_GATEWAY_LISTEN="127.0.0.1:$GPORT" LOG_LEVEL=warn "$B/sync-gateway" >"$T/gateway.log" 2>&1 &
     GPID=$!
     PIDS="$GPID $PIDS"
