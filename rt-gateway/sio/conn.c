@@ -26,18 +26,18 @@ static void on_ping_timer(lws_sorted_usec_list_t *sul)
     struct eio_conn *c = from_sul(sul, offsetof(struct eio_conn, sul_ping));
     struct sio_server *srv = c->srv;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (c->closed) {
         /* nothing */
     } else if (c->awaiting_pong) {
-        conn_close(c, "ping timeout", 0);
+        eio_conn_close(c, "ping timeout", 0);
     } else {
         c->awaiting_pong = 1;
         schedule(c, &c->sul_ping, on_ping_timer, srv->cfg.ping_timeout_ms);
-        if (conn_send(c, srv->pkt_ping) == SYNC_OK)
-            conn_kick(c);
+        if (eio_conn_send(c, srv->pkt_ping) == SYNC_OK)
+            eio_conn_kick(c);
     }
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
 static void on_connect_timer(lws_sorted_usec_list_t *sul)
@@ -45,10 +45,10 @@ static void on_connect_timer(lws_sorted_usec_list_t *sul)
     struct eio_conn *c = from_sul(sul, offsetof(struct eio_conn, sul_connect));
     struct sio_server *srv = c->srv;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (!c->closed && !c->authed)
-        conn_close(c, "transport close", 0);
-    srv_leave(srv);
+        eio_conn_close(c, "transport close", 0);
+    sio_srv_leave(srv);
 }
 
 static void on_upgrade_timer(lws_sorted_usec_list_t *sul)
@@ -57,18 +57,18 @@ static void on_upgrade_timer(lws_sorted_usec_list_t *sul)
     struct sio_server *srv = c->srv;
     struct pss *pss;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (!c->closed && c->probe) {
         pss = lws_wsi_user(c->probe);
         if (pss)
             pss->conn = NULL;
-        ws_request_close(c->probe, 0);
+        eio_ws_request_close(c->probe, 0);
         c->probe = NULL;
         c->probe_state = PROBE_NONE;
         if (c->get && c->q.head)
-            poll_answer_get(c);           /* polling goes on */
+            eio_poll_answer_get(c);           /* polling goes on */
     }
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
 static void on_doom_timer(lws_sorted_usec_list_t *sul)
@@ -76,13 +76,13 @@ static void on_doom_timer(lws_sorted_usec_list_t *sul)
     struct eio_conn *c = from_sul(sul, offsetof(struct eio_conn, sul_doom));
     struct sio_server *srv = c->srv;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (!c->closed)
-        conn_close(c, c->doom_reason ? c->doom_reason : "transport error", 0);
-    srv_leave(srv);
+        eio_conn_close(c, c->doom_reason ? c->doom_reason : "transport error", 0);
+    sio_srv_leave(srv);
 }
 
-void conn_probe_start(struct eio_conn *c, struct lws *wsi)
+void eio_conn_probe_start(struct eio_conn *c, struct lws *wsi)
 {
     c->probe = wsi;
     c->probe_state = PROBE_OPEN;
@@ -90,6 +90,17 @@ void conn_probe_start(struct eio_conn *c, struct lws *wsi)
 }
 
 #define PROBE_GET_RECHECK_MS 100
+#define LINGER_MS            1000
+
+static void on_linger_timer(lws_sorted_usec_list_t *sul)
+{
+    struct eio_conn *c = from_sul(sul, offsetof(struct eio_conn, sul_doom));
+    struct sio_server *srv = c->srv;
+
+    sio_srv_enter(srv);
+    eio_conn_linger_end(c);
+    sio_srv_leave(srv);
+}
 
 static void on_probe_get_timer(lws_sorted_usec_list_t *sul)
 {
@@ -97,23 +108,23 @@ static void on_probe_get_timer(lws_sorted_usec_list_t *sul)
     struct sio_server *srv = c->srv;
     struct pss *pss;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (!c->closed && c->get && c->probe_state == PROBE_ANSWERED) {
         pss = lws_wsi_user(c->get);
         if (pss)
             pss->conn = NULL;
-        poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", "6", 1, 0);
+        eio_poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", "6", 1, 0);
         c->get = NULL;
     }
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
-void conn_probe_hold_get(struct eio_conn *c)
+void eio_conn_probe_hold_get(struct eio_conn *c)
 {
     schedule(c, &c->sul_probe_get, on_probe_get_timer, PROBE_GET_RECHECK_MS);
 }
 
-int conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_conn **out)
+int eio_conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_conn **out)
 {
     char open[OPEN_PACKET_MAX];
     struct sio_packet *p = NULL;
@@ -126,26 +137,26 @@ int conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_
         return SYNC_ENOMEM;
     c->srv = srv;
     c->websocket = websocket;
-    outq_init(&c->q);
+    eio_outq_init(&c->q);
     lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
-    rc = query_read(wsi, &c->query);
+    rc = eio_query_read(wsi, &c->query);
     if (rc != SYNC_OK)
         goto fail;
     do {
         sio_random_id(c->sid);
-        rc = map_put(&srv->conns, c->sid, SIO_ID_LEN, c);
+        rc = sio_map_put(&srv->conns, c->sid, SIO_ID_LEN, c);
     } while (rc == SYNC_ECONFLICT);
     if (rc != SYNC_OK)
         goto fail;
 
     n = eio_open_packet(open, sizeof(open), c->sid, !websocket, srv->cfg.ping_interval_ms,
                         srv->cfg.ping_timeout_ms, srv->cfg.max_payload);
-    rc = n < 0 ? n : pkt_new_text(&p, open, (size_t)n);
+    rc = n < 0 ? n : sio_pkt_new_text(&p, open, (size_t)n);
     if (rc == SYNC_OK)
-        rc = outq_push(&c->q, p);
+        rc = eio_outq_push(&c->q, p);
     sio_packet_unref(p);
     if (rc != SYNC_OK) {
-        map_del(&srv->conns, c->sid, SIO_ID_LEN);
+        sio_map_del(&srv->conns, c->sid, SIO_ID_LEN);
         goto fail;
     }
     schedule(c, &c->sul_ping, on_ping_timer, srv->cfg.ping_interval_ms);
@@ -153,27 +164,27 @@ int conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_
     *out = c;
     return SYNC_OK;
 fail:
-    query_free(&c->query);
-    outq_clear(&c->q);
+    eio_query_free(&c->query);
+    eio_outq_clear(&c->q);
     free(c);
     return rc;
 }
 
-struct eio_conn *conn_find(struct sio_server *srv, const char *sid)
+struct eio_conn *eio_conn_find(struct sio_server *srv, const char *sid)
 {
     size_t n = strlen(sid);
 
     if (n != SIO_ID_LEN)
         return NULL;
-    return map_get(&srv->conns, sid, n);
+    return sio_map_get(&srv->conns, sid, n);
 }
 
-size_t conn_limit(const struct eio_conn *c)
+size_t eio_conn_limit(const struct eio_conn *c)
 {
     return c->authed ? c->srv->cfg.max_payload : c->srv->cfg.preauth_max;
 }
 
-void conn_doom(struct eio_conn *c, const char *reason)
+void eio_conn_doom(struct eio_conn *c, const char *reason)
 {
     if (c->closed || c->doomed)
         return;
@@ -182,7 +193,7 @@ void conn_doom(struct eio_conn *c, const char *reason)
     schedule(c, &c->sul_doom, on_doom_timer, 0);
 }
 
-int conn_send(struct eio_conn *c, struct sio_packet *p)
+int eio_conn_send(struct eio_conn *c, struct sio_packet *p)
 {
     if (c->closed)
         return SYNC_EINVAL;
@@ -190,13 +201,13 @@ int conn_send(struct eio_conn *c, struct sio_packet *p)
         return SYNC_ETOOBIG;
     if (p->wire > c->srv->cfg.send_queue_max - c->q.bytes ||
         c->q.bytes > c->srv->cfg.send_queue_max) {
-        conn_doom(c, "send queue full");
+        eio_conn_doom(c, "send queue full");
         return SYNC_ETOOBIG;
     }
-    return outq_push(&c->q, p);
+    return eio_outq_push(&c->q, p);
 }
 
-void conn_kick(struct eio_conn *c)
+void eio_conn_kick(struct eio_conn *c)
 {
     if (c->closed || !c->q.head)
         return;
@@ -204,11 +215,11 @@ void conn_kick(struct eio_conn *c)
         if (c->ws)
             lws_callback_on_writable(c->ws);
     } else if (c->get && c->probe_state != PROBE_ANSWERED) {
-        poll_answer_get(c);
+        eio_poll_answer_get(c);
     }
 }
 
-void conn_on_pong(struct eio_conn *c)
+void eio_conn_on_pong(struct eio_conn *c)
 {
     if (!c->awaiting_pong)
         return;                           /* an unsolicited pong is harmless */
@@ -216,7 +227,7 @@ void conn_on_pong(struct eio_conn *c)
     schedule(c, &c->sul_ping, on_ping_timer, c->srv->cfg.ping_interval_ms);
 }
 
-int conn_on_text(struct eio_conn *c, const char *data, size_t len)
+int eio_conn_on_text(struct eio_conn *c, const char *data, size_t len)
 {
     struct eio_parsed ep;
     unsigned char *bin = NULL;
@@ -230,10 +241,10 @@ int conn_on_text(struct eio_conn *c, const char *data, size_t len)
     case EIO_PONG:
         if (ep.len != 0)
             goto bad;
-        conn_on_pong(c);
+        eio_conn_on_pong(c);
         return SYNC_OK;
     case EIO_CLOSE:
-        conn_close(c, "transport close", 1);
+        eio_conn_close(c, "transport close", 1);
         return SYNC_OK;
     case EIO_MESSAGE:
         if (ep.base64) {
@@ -244,7 +255,7 @@ int conn_on_text(struct eio_conn *c, const char *data, size_t len)
             }
             rc = eio_b64_decode(ep.data, ep.len, bin, eio_b64_decoded_max(ep.len), &blen);
             if (rc == SYNC_OK)
-                rc = sockio_on_binary(c, bin, blen);
+                rc = sio_sock_on_binary(c, bin, blen);
             free(bin);
             if (rc != SYNC_OK)
                 goto bad;
@@ -252,7 +263,7 @@ int conn_on_text(struct eio_conn *c, const char *data, size_t len)
         }
         if (ep.len == 0)
             goto bad;                     /* "4" alone: nothing to decode */
-        rc = sockio_on_text(c, ep.data, ep.len);
+        rc = sio_sock_on_text(c, ep.data, ep.len);
         if (rc != SYNC_OK)
             goto bad;
         return SYNC_OK;
@@ -260,20 +271,20 @@ int conn_on_text(struct eio_conn *c, const char *data, size_t len)
         goto bad;
     }
 bad:
-    conn_close(c, "parse error", 0);
+    eio_conn_close(c, "parse error", 0);
     return rc != SYNC_OK ? rc : SYNC_EINVAL;
 }
 
-int conn_on_binary(struct eio_conn *c, const unsigned char *data, size_t len)
+int eio_conn_on_binary(struct eio_conn *c, const unsigned char *data, size_t len)
 {
-    int rc = sockio_on_binary(c, data, len);
+    int rc = sio_sock_on_binary(c, data, len);
 
     if (rc != SYNC_OK)
-        conn_close(c, "parse error", 0);
+        eio_conn_close(c, "parse error", 0);
     return rc;
 }
 
-void conn_close(struct eio_conn *c, const char *reason, int client_closed)
+void eio_conn_close(struct eio_conn *c, const char *reason, int client_closed)
 {
     struct sio_server *srv = c->srv;
     struct pss *pss;
@@ -281,36 +292,36 @@ void conn_close(struct eio_conn *c, const char *reason, int client_closed)
     if (c->closed)
         return;
     c->closed = 1;
-    sockio_conn_closed(c, reason);
+    sio_sock_conn_closed(c, reason);
     lws_sul_cancel(&c->sul_ping);
     lws_sul_cancel(&c->sul_connect);
     lws_sul_cancel(&c->sul_upgrade);
     lws_sul_cancel(&c->sul_doom);
     lws_sul_cancel(&c->sul_probe_get);
-    map_del(&srv->conns, c->sid, SIO_ID_LEN);
-    outq_clear(&c->q);
+    eio_outq_clear(&c->q);
     sio_decoder_reset(&c->rx);
 
     if (c->ws) {
         pss = lws_wsi_user(c->ws);
         if (pss)
             pss->conn = NULL;
-        ws_request_close(c->ws, 0);
+        eio_ws_request_close(c->ws, 0);
         c->ws = NULL;
     }
     if (c->probe) {
         pss = lws_wsi_user(c->probe);
         if (pss)
             pss->conn = NULL;
-        ws_request_close(c->probe, 0);
+        eio_ws_request_close(c->probe, 0);
         c->probe = NULL;
     }
     if (c->get) {
         /* a client close is acknowledged with a noop, a server close with "1" */
+        client_closed = client_closed ? 2 : 0;    /* answered: no linger */
         pss = lws_wsi_user(c->get);
         if (pss)
             pss->conn = NULL;
-        poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", client_closed ? "6" : "1",
+        eio_poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", client_closed ? "6" : "1",
                           1, 0);
         c->get = NULL;
     }
@@ -320,16 +331,35 @@ void conn_close(struct eio_conn *c, const char *reason, int client_closed)
             pss->conn = NULL;          /* answered "ok" when its body is complete */
         c->post = NULL;
     }
+    if (client_closed == 1 && !c->websocket && !srv->destroying) {
+        c->linger = 1;
+        schedule(c, &c->sul_doom, on_linger_timer, LINGER_MS);
+        return;
+    }
+    sio_map_del(&srv->conns, c->sid, SIO_ID_LEN);
     c->dead_next = srv->dead_conns;
     srv->dead_conns = c;
 }
 
-void conn_free(struct eio_conn *c)
+void eio_conn_linger_end(struct eio_conn *c)
+{
+    struct sio_server *srv = c->srv;
+
+    if (!c->linger)
+        return;
+    c->linger = 0;
+    lws_sul_cancel(&c->sul_doom);
+    sio_map_del(&srv->conns, c->sid, SIO_ID_LEN);
+    c->dead_next = srv->dead_conns;
+    srv->dead_conns = c;
+}
+
+void eio_conn_free(struct eio_conn *c)
 {
     if (!c)
         return;
-    query_free(&c->query);
-    outq_clear(&c->q);
+    eio_query_free(&c->query);
+    eio_outq_clear(&c->q);
     sio_decoder_reset(&c->rx);
     free(c);
 }

@@ -6,10 +6,10 @@
 
 #include "internal.h"
 
-int fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+int sio_fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                  void *in, size_t len);
 
-int fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+int sio_fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                  void *in, size_t len)
 {
     struct sio_fdw *w;
@@ -24,9 +24,9 @@ int fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         if (w->closing)
             return -1;
         srv = w->srv;
-        srv_enter(srv);
+        sio_srv_enter(srv);
         w->cb(w, reason == LWS_CALLBACK_RAW_RX_FILE ? SIO_FD_READ : SIO_FD_WRITE, w->arg);
-        srv_leave(srv);
+        sio_srv_leave(srv);
         return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
         w = lws_get_opaque_user_data(wsi);
@@ -40,9 +40,9 @@ int fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             srv->fdws = w->next;
         if (w->next)
             w->next->prev = w->prev;
-        srv_enter(srv);
+        sio_srv_enter(srv);
         w->cb(w, SIO_FD_CLOSED, w->arg);
-        srv_leave(srv);
+        sio_srv_leave(srv);
         free(w);
         return 0;
     default:

@@ -38,10 +38,10 @@ struct outq {
     unsigned part;                /* head: part being sent */
     size_t off;                   /* head: bytes of that part sent */
 };
-void outq_init(struct outq *q);
-int outq_push(struct outq *q, struct sio_packet *p);          /* takes its own ref */
-struct sio_packet *outq_pop(struct outq *q);                  /* hands over the ref */
-void outq_clear(struct outq *q);
+void eio_outq_init(struct outq *q);
+int eio_outq_push(struct outq *q, struct sio_packet *p);          /* takes its own ref */
+struct sio_packet *eio_outq_pop(struct outq *q);                  /* hands over the ref */
+void eio_outq_clear(struct outq *q);
 
 /* ----- query of the handshake request ----- */
 struct sio_kv {
@@ -52,11 +52,11 @@ struct sio_query {
     struct sio_kv *kv;
     unsigned n;
 };
-int query_read(struct lws *wsi, struct sio_query *q);         /* SYNC_OK / ENOMEM / EINVAL */
-const char *query_get(const struct sio_query *q, const char *name);
-void query_free(struct sio_query *q);
+int eio_query_read(struct lws *wsi, struct sio_query *q);         /* SYNC_OK / ENOMEM / EINVAL */
+const char *eio_query_get(const struct sio_query *q, const char *name);
+void eio_query_free(struct sio_query *q);
 /* One argument of the current request into buf (NUL-terminated); NULL if absent. */
-const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t cap);
+const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t cap);
 
 /* ----- one Engine.IO session ----- */
 enum probe_state { PROBE_NONE = 0, PROBE_OPEN, PROBE_ANSWERED };
@@ -69,6 +69,9 @@ struct eio_conn {
     int authed;                   /* a socket was accepted: limit is max_payload */
     int awaiting_pong;
     int doomed;                   /* closing soon from sul_doom */
+    int linger;                   /* closed by the client's "1" with no GET pending: the
+                                     sid stays known briefly so the GET racing that POST
+                                     gets its noop instead of a 400 */
     const char *doom_reason;
     struct lws *ws;               /* websocket transport */
     struct lws *probe;            /* websocket being probed for an upgrade */
@@ -181,8 +184,8 @@ struct sio_server {
 };
 
 /* Entry points bracket themselves so that nothing is freed under a caller. */
-void srv_enter(struct sio_server *srv);
-void srv_leave(struct sio_server *srv);
+void sio_srv_enter(struct sio_server *srv);
+void sio_srv_leave(struct sio_server *srv);
 
 void sio_random_id(char out[SIO_ID_LEN + 1]);
 
@@ -230,45 +233,46 @@ struct pss {
 };
 
 /* conn.c: Engine.IO session */
-int conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_conn **out);
-struct eio_conn *conn_find(struct sio_server *srv, const char *sid);
+int eio_conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct eio_conn **out);
+struct eio_conn *eio_conn_find(struct sio_server *srv, const char *sid);
 /* Queue one packet; SYNC_ETOOBIG when over the bound (the conn is doomed). */
-int conn_send(struct eio_conn *c, struct sio_packet *p);
-void conn_kick(struct eio_conn *c);         /* ask the transport to write */
-void conn_close(struct eio_conn *c, const char *reason, int client_closed);
-void conn_doom(struct eio_conn *c, const char *reason);   /* close from a timer */
-size_t conn_limit(const struct eio_conn *c);               /* message size limit now */
+int eio_conn_send(struct eio_conn *c, struct sio_packet *p);
+void eio_conn_kick(struct eio_conn *c);         /* ask the transport to write */
+void eio_conn_close(struct eio_conn *c, const char *reason, int client_closed);
+void eio_conn_doom(struct eio_conn *c, const char *reason);   /* close from a timer */
+size_t eio_conn_limit(const struct eio_conn *c);               /* message size limit now */
 /* Handle one Engine.IO text packet / one binary message from the current
  * transport. SYNC_OK or an error after which the conn is closed. */
-int conn_on_text(struct eio_conn *c, const char *data, size_t len);
-int conn_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
-void conn_on_pong(struct eio_conn *c);
-void conn_probe_start(struct eio_conn *c, struct lws *wsi);  /* arms upgradeTimeout */
+int eio_conn_on_text(struct eio_conn *c, const char *data, size_t len);
+int eio_conn_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
+void eio_conn_on_pong(struct eio_conn *c);
+void eio_conn_probe_start(struct eio_conn *c, struct lws *wsi);  /* arms upgradeTimeout */
 /* A GET came while the probe waits for "5": like the reference, answer it
  * with a noop after a short re-check delay (the "5" may already be in). */
-void conn_probe_hold_get(struct eio_conn *c);
-void conn_free(struct eio_conn *c);
+void eio_conn_probe_hold_get(struct eio_conn *c);
+void eio_conn_free(struct eio_conn *c);
+void eio_conn_linger_end(struct eio_conn *c);   /* forget the sid now */
 
 /* sockio.c: Socket.IO on a conn */
-int sockio_on_text(struct eio_conn *c, const char *data, size_t len);
-int sockio_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
-void sockio_conn_closed(struct eio_conn *c, const char *reason);  /* ends every socket */
-void socket_free(struct sio_socket *s);
+int sio_sock_on_text(struct eio_conn *c, const char *data, size_t len);
+int sio_sock_on_binary(struct eio_conn *c, const unsigned char *data, size_t len);
+void sio_sock_conn_closed(struct eio_conn *c, const char *reason);  /* ends every socket */
+void sio_sock_free(struct sio_socket *s);
 
 /* room.c */
-void room_leave_all(struct sio_socket *s);
-void nsp_rooms_free(struct sio_nsp *nsp);
+void sio_room_leave_all(struct sio_socket *s);
+void sio_nsp_rooms_free(struct sio_nsp *nsp);
 
 /* ws.c / poll.c: transports */
-int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
                 void *in, size_t len);
-int poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+int eio_poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
                   void *in, size_t len);
-void poll_answer_get(struct eio_conn *c);   /* write queued packets to the pending GET */
-void poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
+void eio_poll_answer_get(struct eio_conn *c);   /* write queued packets to the pending GET */
+void eio_poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
                        const char *body, size_t len, int close_after);
-void poll_answer_error(struct lws *wsi, unsigned status, int code, const char *message);
-void ws_request_close(struct lws *wsi, int code);     /* 0: 1000 */
-int http_check_path(struct sio_server *srv, struct lws *wsi);
+void eio_poll_answer_error(struct lws *wsi, unsigned status, int code, const char *message);
+void eio_ws_request_close(struct lws *wsi, int code);     /* 0: 1000 */
+int eio_http_check_path(struct sio_server *srv, struct lws *wsi);
 
 #endif

@@ -28,14 +28,14 @@ static uint64_t fnv1a(const void *key, size_t len)
     return h;
 }
 
-void map_init(struct map *m)
+void sio_map_init(struct map *m)
 {
     m->slots = NULL;
     m->nslots = 0;
     m->count = 0;
 }
 
-void map_free(struct map *m)
+void sio_map_free(struct map *m)
 {
     struct map_entry *e, *nx;
     size_t i;
@@ -47,7 +47,7 @@ void map_free(struct map *m)
         }
     }
     free(m->slots);
-    map_init(m);
+    sio_map_init(m);
 }
 
 static struct map_entry **find(const struct map *m, const void *key, size_t klen, uint64_t h)
@@ -62,7 +62,7 @@ static struct map_entry **find(const struct map *m, const void *key, size_t klen
     return NULL;
 }
 
-void *map_get(const struct map *m, const void *key, size_t klen)
+void *sio_map_get(const struct map *m, const void *key, size_t klen)
 {
     struct map_entry **pe = find(m, key, klen, fnv1a(key, klen));
 
@@ -92,7 +92,7 @@ static int grow(struct map *m)
     return SYNC_OK;
 }
 
-int map_put(struct map *m, const void *key, size_t klen, void *val)
+int sio_map_put(struct map *m, const void *key, size_t klen, void *val)
 {
     uint64_t h = fnv1a(key, klen);
     struct map_entry *e;
@@ -118,7 +118,7 @@ int map_put(struct map *m, const void *key, size_t klen, void *val)
     return SYNC_OK;
 }
 
-void *map_del(struct map *m, const void *key, size_t klen)
+void *sio_map_del(struct map *m, const void *key, size_t klen)
 {
     struct map_entry **pe = find(m, key, klen, fnv1a(key, klen)), *e;
     void *val;
@@ -133,7 +133,7 @@ void *map_del(struct map *m, const void *key, size_t klen)
     return val;
 }
 
-void map_each(const struct map *m, void (*fn)(void *val, void *arg), void *arg)
+void sio_map_each(const struct map *m, void (*fn)(void *val, void *arg), void *arg)
 {
     struct map_entry *e, *nx;
     size_t i;

@@ -12,13 +12,13 @@ struct map {
     size_t count;
 };
 
-void map_init(struct map *m);
-void map_free(struct map *m);                 /* frees entries, not values */
-void *map_get(const struct map *m, const void *key, size_t klen);
+void sio_map_init(struct map *m);
+void sio_map_free(struct map *m);                 /* frees entries, not values */
+void *sio_map_get(const struct map *m, const void *key, size_t klen);
 /* SYNC_OK, SYNC_ECONFLICT (key present; unchanged) or SYNC_ENOMEM. */
-int map_put(struct map *m, const void *key, size_t klen, void *val);
-void *map_del(struct map *m, const void *key, size_t klen);   /* the value or NULL */
+int sio_map_put(struct map *m, const void *key, size_t klen, void *val);
+void *sio_map_del(struct map *m, const void *key, size_t klen);   /* the value or NULL */
 /* Calls fn(val, arg) for each value; fn must not change the map. */
-void map_each(const struct map *m, void (*fn)(void *val, void *arg), void *arg);
+void sio_map_each(const struct map *m, void (*fn)(void *val, void *arg), void *arg);
 
 #endif

@@ -4,7 +4,7 @@
 #include "err.h"
 #include "internal.h"
 
-void outq_init(struct outq *q)
+void eio_outq_init(struct outq *q)
 {
     q->head = NULL;
     q->tail = &q->head;
@@ -13,7 +13,7 @@ void outq_init(struct outq *q)
     q->off = 0;
 }
 
-int outq_push(struct outq *q, struct sio_packet *p)
+int eio_outq_push(struct outq *q, struct sio_packet *p)
 {
     struct outq_item *it = malloc(sizeof(*it));
 
@@ -27,7 +27,7 @@ int outq_push(struct outq *q, struct sio_packet *p)
     return SYNC_OK;
 }
 
-struct sio_packet *outq_pop(struct outq *q)
+struct sio_packet *eio_outq_pop(struct outq *q)
 {
     struct outq_item *it = q->head;
     struct sio_packet *p;
@@ -45,11 +45,11 @@ struct sio_packet *outq_pop(struct outq *q)
     return p;
 }
 
-void outq_clear(struct outq *q)
+void eio_outq_clear(struct outq *q)
 {
     struct sio_packet *p;
 
-    while ((p = outq_pop(q)) != NULL)
+    while ((p = eio_outq_pop(q)) != NULL)
         sio_packet_unref(p);
-    outq_init(q);
+    eio_outq_init(q);
 }

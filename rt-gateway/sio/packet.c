@@ -54,7 +54,7 @@ size_t sio_packet_wire_size(const struct sio_packet *p)
     return p ? p->wire : 0;
 }
 
-int pkt_new_text(struct sio_packet **out, const char *text, size_t len)
+int sio_pkt_new_text(struct sio_packet **out, const char *text, size_t len)
 {
     struct sio_packet *p;
 
@@ -195,7 +195,7 @@ out:
     return rc;
 }
 
-void pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **data,
+void sio_pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **data,
                  size_t *len, int *binary)
 {
     if (i == 0) {
@@ -209,7 +209,7 @@ void pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **d
     }
 }
 
-int pkt_part_poll(struct sio_packet *p, unsigned i, const char **data, size_t *len)
+int sio_pkt_part_poll(struct sio_packet *p, unsigned i, const char **data, size_t *len)
 {
     size_t n;
     char *s;

@@ -23,13 +23,13 @@ struct sio_packet {
 };
 
 /* An Engine.IO-level text packet ("2", "6", "3probe", the open packet). */
-int pkt_new_text(struct sio_packet **out, const char *text, size_t len);
+int sio_pkt_new_text(struct sio_packet **out, const char *text, size_t len);
 
 /* Part i (0 = the text, 1..n_bin = attachments) as a WebSocket message. */
-void pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **data,
+void sio_pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **data,
                  size_t *len, int *binary);
 /* Part i as a polling record (attachments as "b<base64>", built once).
  * SYNC_OK or SYNC_ENOMEM. Loop thread. */
-int pkt_part_poll(struct sio_packet *p, unsigned i, const char **data, size_t *len);
+int sio_pkt_part_poll(struct sio_packet *p, unsigned i, const char **data, size_t *len);
 
 #endif

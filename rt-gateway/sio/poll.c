@@ -21,7 +21,7 @@ static struct sio_server *srv_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-int http_check_path(struct sio_server *srv, struct lws *wsi)
+int eio_http_check_path(struct sio_server *srv, struct lws *wsi)
 {
     char *uri = NULL;
     int len = 0;
@@ -35,9 +35,9 @@ int http_check_path(struct sio_server *srv, struct lws *wsi)
 
 static void resp_clear(struct http_resp *r)
 {
-    outq_clear(&r->items);
+    eio_outq_clear(&r->items);
     memset(r, 0, sizeof(*r));
-    outq_init(&r->items);
+    eio_outq_init(&r->items);
 }
 
 static int origin_allowed(const struct sio_server *srv, const char *origin)
@@ -55,7 +55,7 @@ static int origin_allowed(const struct sio_server *srv, const char *origin)
 }
 
 /* Starts an answer; the body is written from HTTP_WRITEABLE. */
-void poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
+void eio_poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
                        const char *body, size_t len, int close_after)
 {
     struct pss *pss = lws_wsi_user(wsi);
@@ -78,18 +78,18 @@ void poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
     lws_callback_on_writable(wsi);
 }
 
-void poll_answer_error(struct lws *wsi, unsigned status, int code, const char *message)
+void eio_poll_answer_error(struct lws *wsi, unsigned status, int code, const char *message)
 {
     char body[SIO_SMALL_BODY_MAX];
     int n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}", code, message);
 
     if (n < 0 || (size_t)n >= sizeof(body))
         n = 0;
-    poll_answer_small(wsi, status, CT_JSON, body, (size_t)n, 0);
+    eio_poll_answer_small(wsi, status, CT_JSON, body, (size_t)n, 0);
 }
 
 /* Moves queued packets into the pending GET's answer. */
-void poll_answer_get(struct eio_conn *c)
+void eio_poll_answer_get(struct eio_conn *c)
 {
     struct sio_server *srv = c->srv;
     struct lws *wsi = c->get;
@@ -107,19 +107,19 @@ void poll_answer_get(struct eio_conn *c)
     while (c->q.head && (records == 0 || r->total < srv->cfg.max_payload)) {
         p = c->q.head->p;
         for (i = 0; i <= p->n_bin; i++) {
-            if (pkt_part_poll(p, i, &d, &len) != SYNC_OK) {
+            if (sio_pkt_part_poll(p, i, &d, &len) != SYNC_OK) {
                 resp_clear(r);
-                conn_close(c, "transport error", 0);
+                eio_conn_close(c, "transport error", 0);
                 return;
             }
             r->total += len + (records ? 1 : 0);
             records++;
         }
-        p = outq_pop(&c->q);
-        if (outq_push(&r->items, p) != SYNC_OK) {
+        p = eio_outq_pop(&c->q);
+        if (eio_outq_push(&r->items, p) != SYNC_OK) {
             sio_packet_unref(p);
             resp_clear(r);
-            conn_close(c, "transport error", 0);
+            eio_conn_close(c, "transport error", 0);
             return;
         }
         sio_packet_unref(p);
@@ -151,8 +151,8 @@ static size_t resp_fill(struct http_resp *r, unsigned char *dst, size_t cap)
             r->sep = 0;
             continue;
         }
-        if (pkt_part_poll(r->cur->p, r->part, &d, &len) != SYNC_OK)
-            break;                        /* made in poll_answer_get: cannot fail */
+        if (sio_pkt_part_poll(r->cur->p, r->part, &d, &len) != SYNC_OK)
+            break;                        /* made in eio_poll_answer_get: cannot fail */
         take = len - r->off < cap - n ? len - r->off : cap - n;
         memcpy(dst + n, d + r->off, take);
         n += take;
@@ -260,19 +260,19 @@ static void on_get(struct sio_server *srv, struct lws *wsi, struct pss *pss, str
 {
     if (c->get) {
         /* two GETs at once: this one 400, the first gets "1", session closed */
-        poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
-        conn_close(c, "transport error", 0);
+        eio_poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
+        eio_conn_close(c, "transport error", 0);
         return;
     }
     c->get = wsi;
     pss->conn = c;
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, (int)hold_secs(srv));
     if (c->probe_state == PROBE_ANSWERED) {
-        conn_probe_hold_get(c);
+        eio_conn_probe_hold_get(c);
         return;
     }
     if (c->q.head)
-        poll_answer_get(c);
+        eio_poll_answer_get(c);
 }
 
 static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, struct eio_conn *c)
@@ -281,14 +281,14 @@ static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, st
     int clen;
 
     if (c->post) {
-        poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
-        conn_close(c, "transport error", 0);
+        eio_poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
+        eio_conn_close(c, "transport error", 0);
         return;
     }
     if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
         strncmp(ct, "application/octet-stream", 24) == 0) {
-        poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
-        conn_close(c, "transport error", 0);
+        eio_poll_answer_small(wsi, 400, NULL, NULL, 0, 0);
+        eio_conn_close(c, "transport error", 0);
         return;
     }
     clen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -302,14 +302,14 @@ static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, st
             v = v * 10 + (unsigned)(num[i] - '0');
         }
         if (n <= 0 || i != n) {
-            poll_answer_small(wsi, 400, NULL, NULL, 0, 1);
+            eio_poll_answer_small(wsi, 400, NULL, NULL, 0, 1);
             return;
         }
-        if (v > conn_limit(c)) {
+        if (v > eio_conn_limit(c)) {
             /* read and drop a body of sane size so the client sees the 413
              * (answering early and closing makes it fail with EPIPE) */
             if (v > 2 * (unsigned long long)srv->cfg.max_payload) {
-                poll_answer_small(wsi, 413, NULL, NULL, 0, 1);
+                eio_poll_answer_small(wsi, 413, NULL, NULL, 0, 1);
                 return;
             }
             pss->is_poll_post = 1;
@@ -322,14 +322,14 @@ static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, st
     }
     if (clen <= 0) {
         /* no body: an empty payload is a protocol error, answered ok */
-        conn_close(c, "parse error", 0);
-        poll_answer_small(wsi, 200, "text/html", "ok", 2, 0);
+        eio_conn_close(c, "parse error", 0);
+        eio_poll_answer_small(wsi, 200, "text/html", "ok", 2, 0);
         return;
     }
     c->post = wsi;
     pss->conn = c;
     pss->is_poll_post = 1;
-    buf_init(&pss->body, conn_limit(c));
+    buf_init(&pss->body, eio_conn_limit(c));
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
 }
 
@@ -344,16 +344,16 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
     resp_clear(&pss->resp);
     buf_free(&pss->body);
     memset(pss, 0, sizeof(*pss));
-    outq_init(&pss->resp.items);
+    eio_outq_init(&pss->resp.items);
     pss->kind = PSS_HTTP;
     pss->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     if (lws_hdr_copy(wsi, pss->origin, sizeof(pss->origin), WSI_TOKEN_ORIGIN) < 0)
         pss->origin[0] = '\0';
     pss->req_close = request_wants_close(wsi);
 
-    rc = http_check_path(srv, wsi);
+    rc = eio_http_check_path(srv, wsi);
     if (rc != SYNC_OK) {
-        poll_answer_small(wsi, 404, CT_TEXT, "Not found", 9, 0);
+        eio_poll_answer_small(wsi, 404, CT_TEXT, "Not found", 9, 0);
         return 0;
     }
     if (pss->method == LWSHUMETH_OPTIONS && origin_allowed(srv, pss->origin)) {
@@ -362,45 +362,50 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
             strspn(pss->req_headers, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-_, ") != strlen(pss->req_headers))
             pss->req_headers[0] = '\0';
-        poll_answer_small(wsi, 204, NULL, NULL, 0, 0);
+        eio_poll_answer_small(wsi, 204, NULL, NULL, 0, 0);
         return 0;
     }
-    transport = query_arg(wsi, "transport", arg, sizeof(arg));
+    transport = eio_query_arg(wsi, "transport", arg, sizeof(arg));
     if (!transport || (strcmp(transport, "polling") != 0 && strcmp(transport, "websocket") != 0)) {
-        poll_answer_error(wsi, 400, 0, "Transport unknown");
+        eio_poll_answer_error(wsi, 400, 0, "Transport unknown");
         return 0;
     }
     if (strcmp(transport, "websocket") == 0) {
-        poll_answer_error(wsi, 400, 3, "Bad request");      /* no Upgrade header */
+        eio_poll_answer_error(wsi, 400, 3, "Bad request");      /* no Upgrade header */
         return 0;
     }
-    eio = query_arg(wsi, "EIO", arg, sizeof(arg));
+    eio = eio_query_arg(wsi, "EIO", arg, sizeof(arg));
     if (!eio || strcmp(eio, "4") != 0) {
-        poll_answer_error(wsi, 400, 5, "Unsupported protocol version");
+        eio_poll_answer_error(wsi, 400, 5, "Unsupported protocol version");
         return 0;
     }
-    sid = query_arg(wsi, "sid", arg, sizeof(arg));
+    sid = eio_query_arg(wsi, "sid", arg, sizeof(arg));
     if (!sid) {
         if (pss->method != LWSHUMETH_GET) {
-            poll_answer_error(wsi, 400, 2, "Bad handshake method");
+            eio_poll_answer_error(wsi, 400, 2, "Bad handshake method");
             return 0;
         }
-        if (conn_new(srv, 0, wsi, &c) != SYNC_OK) {
-            poll_answer_small(wsi, 503, NULL, NULL, 0, 0);
+        if (eio_conn_new(srv, 0, wsi, &c) != SYNC_OK) {
+            eio_poll_answer_small(wsi, 503, NULL, NULL, 0, 0);
             return 0;
         }
         c->get = wsi;
         pss->conn = c;
-        poll_answer_get(c);
+        eio_poll_answer_get(c);
         return 0;
     }
-    c = conn_find(srv, sid);
+    c = eio_conn_find(srv, sid);
+    if (c && c->linger && pss->method == LWSHUMETH_GET) {
+        eio_conn_linger_end(c);
+        eio_poll_answer_small(wsi, 200, CT_TEXT, "6", 1, 0);
+        return 0;
+    }
     if (!c || c->closed) {
-        poll_answer_error(wsi, 400, 1, "Session ID unknown");
+        eio_poll_answer_error(wsi, 400, 1, "Session ID unknown");
         return 0;
     }
     if (c->websocket) {
-        poll_answer_error(wsi, 400, 3, "Bad request");
+        eio_poll_answer_error(wsi, 400, 3, "Bad request");
         return 0;
     }
     if (pss->method == LWSHUMETH_GET)
@@ -408,7 +413,7 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
     else if (pss->method == LWSHUMETH_POST)
         on_post(srv, wsi, pss, c);
     else
-        poll_answer_small(wsi, 500, NULL, NULL, 0, 0);
+        eio_poll_answer_small(wsi, 500, NULL, NULL, 0, 0);
     return 0;
 }
 
@@ -436,7 +441,7 @@ static void on_body_done(struct lws *wsi, struct pss *pss)
     if (c && c->post == wsi)
         c->post = NULL;
     if (pss->body_too_big) {
-        poll_answer_small(wsi, 413, NULL, NULL, 0, 0);
+        eio_poll_answer_small(wsi, 413, NULL, NULL, 0, 0);
         return;
     }
     while (c && !c->closed) {
@@ -445,14 +450,14 @@ static void on_body_done(struct lws *wsi, struct pss *pss)
         if (rc == 0)
             break;
         if (rc < 0) {
-            conn_close(c, "parse error", 0);
+            eio_conn_close(c, "parse error", 0);
             break;
         }
-        if (conn_on_text(c, rec, rlen) != SYNC_OK)
+        if (eio_conn_on_text(c, rec, rlen) != SYNC_OK)
             break;
     }
     buf_free(&pss->body);
-    poll_answer_small(wsi, 200, "text/html", "ok", 2, 0);
+    eio_poll_answer_small(wsi, 200, "text/html", "ok", 2, 0);
 }
 
 static void on_http_closed(struct lws *wsi, struct pss *pss)
@@ -470,7 +475,7 @@ static void on_http_closed(struct lws *wsi, struct pss *pss)
     buf_free(&pss->body);
 }
 
-int poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+int eio_poll_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
                   void *in, size_t len)
 {
     struct sio_server *srv = srv_of(wsi);

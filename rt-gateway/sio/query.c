@@ -6,7 +6,7 @@
 #include "err.h"
 #include "internal.h"
 
-int query_read(struct lws *wsi, struct sio_query *q)
+int eio_query_read(struct lws *wsi, struct sio_query *q)
 {
     char *frag = NULL, *eq;
     struct sio_kv *kv = NULL;
@@ -43,11 +43,11 @@ out:
     free(frag);
     free(kv);
     if (rc != SYNC_OK)
-        query_free(q);
+        eio_query_free(q);
     return rc;
 }
 
-const char *query_get(const struct sio_query *q, const char *name)
+const char *eio_query_get(const struct sio_query *q, const char *name)
 {
     unsigned i;
 
@@ -57,7 +57,7 @@ const char *query_get(const struct sio_query *q, const char *name)
     return NULL;
 }
 
-void query_free(struct sio_query *q)
+void eio_query_free(struct sio_query *q)
 {
     unsigned i;
 
@@ -72,7 +72,7 @@ void query_free(struct sio_query *q)
     q->n = 0;
 }
 
-const char *query_arg(struct lws *wsi, const char *name, char *buf, size_t cap)
+const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t cap)
 {
     char key[32];
     int n;

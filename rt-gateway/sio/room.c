@@ -15,7 +15,7 @@ static struct sio_room *room_get(struct sio_nsp *nsp, const char *name)
 
     if (n == 0 || n > ROOM_NAME_MAX)
         return NULL;
-    return map_get(&nsp->rooms, name, n);
+    return sio_map_get(&nsp->rooms, name, n);
 }
 
 static void room_free(struct sio_room *r)
@@ -53,7 +53,7 @@ static void room_sweep(struct sio_room *r)
         r->has_dead = 0;
     }
     if (r->count == 0) {
-        map_del(&r->nsp->rooms, r->name, r->name_len);
+        sio_map_del(&r->nsp->rooms, r->name, r->name_len);
         room_free(r);
     }
 }
@@ -71,7 +71,7 @@ int sio_join(struct sio_socket *s, const char *name)
         return SYNC_EINVAL;
     if (sio_in_room(s, name))
         return SYNC_OK;
-    r = map_get(&s->nsp->rooms, name, n);
+    r = sio_map_get(&s->nsp->rooms, name, n);
     if (!r) {
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -79,7 +79,7 @@ int sio_join(struct sio_socket *s, const char *name)
         r->nsp = s->nsp;
         r->name = strdup(name);
         r->name_len = n;
-        if (!r->name || map_put(&s->nsp->rooms, name, n, r) != SYNC_OK) {
+        if (!r->name || sio_map_put(&s->nsp->rooms, name, n, r) != SYNC_OK) {
             free(r->name);
             free(r);
             return SYNC_ENOMEM;
@@ -142,7 +142,7 @@ int sio_in_room(const struct sio_socket *s, const char *name)
     return 0;
 }
 
-void room_leave_all(struct sio_socket *s)
+void sio_room_leave_all(struct sio_socket *s)
 {
     struct member *m;
 
@@ -194,7 +194,7 @@ int sio_room_foreach(struct sio_nsp *nsp, const char *name,
     r = room_get(nsp, name);
     if (!r)
         return 0;
-    srv_enter(nsp->srv);
+    sio_srv_enter(nsp->srv);
     r->walking++;
     for (m = r->head; m && rc == 0; m = m->next) {
         if (m->s && !m->s->gone)
@@ -202,7 +202,7 @@ int sio_room_foreach(struct sio_nsp *nsp, const char *name,
     }
     r->walking--;
     room_sweep(r);
-    srv_leave(nsp->srv);
+    sio_srv_leave(nsp->srv);
     return rc;
 }
 
@@ -224,8 +224,8 @@ static void room_free_cb(void *val, void *arg)
     room_free(val);
 }
 
-void nsp_rooms_free(struct sio_nsp *nsp)
+void sio_nsp_rooms_free(struct sio_nsp *nsp)
 {
-    map_each(&nsp->rooms, room_free_cb, NULL);
-    map_free(&nsp->rooms);
+    sio_map_each(&nsp->rooms, room_free_cb, NULL);
+    sio_map_free(&nsp->rooms);
 }

@@ -27,12 +27,12 @@ void sio_config_defaults(struct sio_config *cfg)
 
 /* ----- deferred frees ----- */
 
-void srv_enter(struct sio_server *srv)
+void sio_srv_enter(struct sio_server *srv)
 {
     srv->depth++;
 }
 
-void srv_leave(struct sio_server *srv)
+void sio_srv_leave(struct sio_server *srv)
 {
     struct sio_socket *s;
     struct eio_conn *c;
@@ -42,11 +42,11 @@ void srv_leave(struct sio_server *srv)
     while (srv->dead_sockets || srv->dead_conns) {
         while ((s = srv->dead_sockets) != NULL) {
             srv->dead_sockets = s->dead_next;
-            socket_free(s);
+            sio_sock_free(s);
         }
         while ((c = srv->dead_conns) != NULL) {
             srv->dead_conns = c->dead_next;
-            conn_free(c);
+            eio_conn_free(c);
         }
     }
 }
@@ -57,9 +57,9 @@ static void on_cancel(struct sio_server *srv)
 {
     if (!atomic_exchange(&srv->wake, 0) || !srv->cfg.on_wake)
         return;
-    srv_enter(srv);
+    sio_srv_enter(srv);
     srv->cfg.on_wake(srv, srv->cfg.arg);
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
 static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -83,9 +83,9 @@ static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
         if (!user && reason != LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION)
             return 0;                     /* a connection that never got its state */
         srv = lws_context_user(lws_get_context(wsi));
-        srv_enter(srv);
-        rc = ws_callback(wsi, reason, user, in, len);
-        srv_leave(srv);
+        sio_srv_enter(srv);
+        rc = eio_ws_callback(wsi, reason, user, in, len);
+        sio_srv_leave(srv);
         return rc;
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
@@ -95,21 +95,21 @@ static int sio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
         if (!user)
             return reason == LWS_CALLBACK_HTTP ? -1 : 0;
         srv = lws_context_user(lws_get_context(wsi));
-        srv_enter(srv);
-        rc = poll_callback(wsi, reason, user, in, len);
-        srv_leave(srv);
+        sio_srv_enter(srv);
+        rc = eio_poll_callback(wsi, reason, user, in, len);
+        sio_srv_leave(srv);
         return rc;                        /* never the dummy: PITFALLS 3 */
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
 
-int fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+int sio_fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                  void *in, size_t len);
 
 static const struct lws_protocols protocols[] = {
     { "sio", sio_lws_callback, sizeof(struct pss), RX_BUF_SIZE, 0, NULL, 0 },
-    { "sio-fd", fdw_callback, 0, 0, 0, NULL, 0 },
+    { "sio-fd", sio_fdw_callback, 0, 0, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -183,12 +183,12 @@ static void server_free(struct sio_server *srv)
 
     while ((n = srv->nsps) != NULL) {
         srv->nsps = n->next;
-        nsp_rooms_free(n);
+        sio_nsp_rooms_free(n);
         free(n->name);
         free(n);
     }
-    map_free(&srv->conns);
-    map_free(&srv->sockets);
+    sio_map_free(&srv->conns);
+    sio_map_free(&srv->sockets);
     sio_packet_unref(srv->pkt_ping);
     sio_packet_unref(srv->pkt_noop);
     sio_packet_unref(srv->pkt_close);
@@ -231,8 +231,8 @@ int sio_server_create(const struct sio_config *cfg_in, struct sio_server **out,
 #undef DEF
     if (srv->cfg.preauth_max > srv->cfg.max_payload)
         srv->cfg.preauth_max = srv->cfg.max_payload;
-    map_init(&srv->conns);
-    map_init(&srv->sockets);
+    sio_map_init(&srv->conns);
+    sio_map_init(&srv->sockets);
     atomic_init(&srv->wake, 0);
     srv->host = dup_or_null(cfg_in->host);
     srv->path = strdup(cfg_in->path && *cfg_in->path ? cfg_in->path : DEFAULT_PATH);
@@ -242,9 +242,9 @@ int sio_server_create(const struct sio_config *cfg_in, struct sio_server **out,
     if (!srv->path || !srv->scratch || (cfg_in->host && *cfg_in->host && !srv->host) ||
         (cfg_in->tls_cert && !srv->cert) || (cfg_in->tls_key && !srv->key) ||
         parse_origins(srv, cfg_in->cors_origins) != SYNC_OK ||
-        pkt_new_text(&srv->pkt_ping, "2", 1) != SYNC_OK ||
-        pkt_new_text(&srv->pkt_noop, "6", 1) != SYNC_OK ||
-        pkt_new_text(&srv->pkt_close, "1", 1) != SYNC_OK) {
+        sio_pkt_new_text(&srv->pkt_ping, "2", 1) != SYNC_OK ||
+        sio_pkt_new_text(&srv->pkt_noop, "6", 1) != SYNC_OK ||
+        sio_pkt_new_text(&srv->pkt_close, "1", 1) != SYNC_OK) {
         server_free(srv);
         return sync_err_set(err, SYNC_ENOMEM, "out of memory");
     }
@@ -316,7 +316,12 @@ void sio_server_wake(struct sio_server *srv)
 
 static void close_conn_cb(void *val, void *arg)
 {
-    conn_close(val, arg, 0);
+    struct eio_conn *c = val;
+
+    if (c->linger)
+        eio_conn_linger_end(c);
+    else
+        eio_conn_close(c, arg, 0);
 }
 
 void sio_server_destroy(struct sio_server *srv)
@@ -324,9 +329,9 @@ void sio_server_destroy(struct sio_server *srv)
     if (!srv)
         return;
     srv->destroying = 1;
-    srv_enter(srv);
-    map_each(&srv->conns, close_conn_cb, "server shutting down");
-    srv_leave(srv);
+    sio_srv_enter(srv);
+    sio_map_each(&srv->conns, close_conn_cb, "server shutting down");
+    sio_srv_leave(srv);
     lws_context_destroy(srv->ctx);
     srv->ctx = NULL;
     server_free(srv);
@@ -387,7 +392,7 @@ struct sio_nsp *sio_nsp_add(struct sio_server *srv, const char *name,
     if (ops)
         n->ops = *ops;
     n->arg = arg;
-    map_init(&n->rooms);
+    sio_map_init(&n->rooms);
     n->next = srv->nsps;
     srv->nsps = n;
     return n;

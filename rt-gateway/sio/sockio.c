@@ -39,10 +39,10 @@ static int send_raw(struct eio_conn *c, enum sio_type type, const char *nsp, int
     int rc = sio_packet_new(&p, type, nsp, ack, json, json_len, NULL, 0);
 
     if (rc == SYNC_OK)
-        rc = conn_send(c, p);
+        rc = eio_conn_send(c, p);
     sio_packet_unref(p);
     if (rc == SYNC_OK)
-        conn_kick(c);
+        eio_conn_kick(c);
     return rc;
 }
 
@@ -84,8 +84,8 @@ static void socket_end(struct sio_socket *s, const char *reason, int notify)
         s->nsp->ops.on_disconnect(s, reason, s->nsp->arg);
     s->gone = 1;
     fail_acks(s);                           /* any asked for during on_disconnect */
-    room_leave_all(s);
-    map_del(&srv->sockets, &s->serial, sizeof(s->serial));
+    sio_room_leave_all(s);
+    sio_map_del(&srv->sockets, &s->serial, sizeof(s->serial));
     if (c) {
         for (pp = &c->sockets; *pp; pp = &(*pp)->conn_next) {
             if (*pp == s) {
@@ -99,12 +99,12 @@ static void socket_end(struct sio_socket *s, const char *reason, int notify)
     srv->dead_sockets = s;
 }
 
-void socket_free(struct sio_socket *s)
+void sio_sock_free(struct sio_socket *s)
 {
     free(s);
 }
 
-void sockio_conn_closed(struct eio_conn *c, const char *reason)
+void sio_sock_conn_closed(struct eio_conn *c, const char *reason)
 {
     while (c->sockets)
         socket_end(c->sockets, reason, 1);
@@ -131,7 +131,7 @@ static int on_connect(struct eio_conn *c, const struct sio_parsed *p, struct jso
     s->nsp = nsp;
     s->serial = ++srv->next_serial;
     sio_random_id(s->id);
-    rc = map_put(&srv->sockets, &s->serial, sizeof(s->serial), s);
+    rc = sio_map_put(&srv->sockets, &s->serial, sizeof(s->serial), s);
     if (rc != SYNC_OK) {
         free(s);
         return rc;
@@ -246,7 +246,7 @@ out:
     return rc;
 }
 
-int sockio_on_text(struct eio_conn *c, const char *data, size_t len)
+int sio_sock_on_text(struct eio_conn *c, const char *data, size_t len)
 {
     struct sio_parsed p;
     int rc = sio_decoder_text(&c->rx, data, len, &p);
@@ -256,10 +256,10 @@ int sockio_on_text(struct eio_conn *c, const char *data, size_t len)
     return rc;                            /* SIO_DEC_MORE == SYNC_OK, or an error */
 }
 
-int sockio_on_binary(struct eio_conn *c, const unsigned char *data, size_t len)
+int sio_sock_on_binary(struct eio_conn *c, const unsigned char *data, size_t len)
 {
     struct sio_parsed p;
-    int rc = sio_decoder_binary(&c->rx, data, len, conn_limit(c), &p);
+    int rc = sio_decoder_binary(&c->rx, data, len, eio_conn_limit(c), &p);
 
     if (rc == SIO_DEC_PACKET) {
         rc = dispatch(c, &p, &c->rx);
@@ -304,7 +304,7 @@ int sio_refuse(struct sio_socket *s, const char *message, const char *data_json)
     if (!s || s->gone || s->accepted || !s->conn || !message)
         return SYNC_EINVAL;
     srv = s->srv;
-    srv_enter(srv);
+    sio_srv_enter(srv);
     rc = SYNC_ENOMEM;
     o = json_object_new_object();
     m = json_object_new_string(message);
@@ -329,7 +329,7 @@ int sio_refuse(struct sio_socket *s, const char *message, const char *data_json)
     socket_end(s, "refused", 0);
 out:
     json_object_put(o);
-    srv_leave(srv);
+    sio_srv_leave(srv);
     return rc;
 }
 
@@ -342,15 +342,15 @@ void sio_disconnect(struct sio_socket *s, enum sio_close how)
         return;
     srv = s->srv;
     c = s->conn;
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (how == SIO_CLOSE_TRANSPORT) {
-        conn_close(c, "server namespace disconnect", 0);
+        eio_conn_close(c, "server namespace disconnect", 0);
     } else {
         if (s->accepted)
             send_raw(c, SIO_DISCONNECT, s->nsp->name, -1, NULL, 0);
         socket_end(s, "server namespace disconnect", 1);
     }
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
 int sio_send(struct sio_socket *s, struct sio_packet *p)
@@ -359,9 +359,9 @@ int sio_send(struct sio_socket *s, struct sio_packet *p)
 
     if (!s || !p || s->gone || !s->accepted || !s->conn)
         return SYNC_EINVAL;
-    rc = conn_send(s->conn, p);
+    rc = eio_conn_send(s->conn, p);
     if (rc == SYNC_OK)
-        conn_kick(s->conn);
+        eio_conn_kick(s->conn);
     return rc;
 }
 
@@ -471,7 +471,7 @@ uint64_t sio_socket_serial(const struct sio_socket *s)
 
 struct sio_socket *sio_socket_lookup(struct sio_server *srv, uint64_t serial)
 {
-    struct sio_socket *s = map_get(&srv->sockets, &serial, sizeof(serial));
+    struct sio_socket *s = sio_map_get(&srv->sockets, &serial, sizeof(serial));
 
     return (s && !s->gone) ? s : NULL;
 }
@@ -505,7 +505,7 @@ const char *sio_socket_query(const struct sio_socket *s, const char *name)
 {
     if (!s->conn || !name)
         return NULL;
-    return query_get(&s->conn->query, name);
+    return eio_query_get(&s->conn->query, name);
 }
 
 const char *sio_socket_peer(const struct sio_socket *s)

@@ -8,11 +8,11 @@ static void timer_fire(lws_sorted_usec_list_t *sul)
     struct sio_timer *t = lws_container_of(sul, struct sio_timer, sul);
     struct sio_server *srv = t->srv;
 
-    srv_enter(srv);
+    sio_srv_enter(srv);
     if (t->period_ms)
         lws_sul_schedule(srv->ctx, 0, &t->sul, timer_fire, (lws_usec_t)t->period_ms * SIO_MS);
     t->cb(t, t->arg);                     /* may free t */
-    srv_leave(srv);
+    sio_srv_leave(srv);
 }
 
 struct sio_timer *sio_timer_new(struct sio_server *srv, sio_timer_cb cb, void *arg)

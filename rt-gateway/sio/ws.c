@@ -13,7 +13,7 @@ static struct sio_server *srv_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-void ws_request_close(struct lws *wsi, int code)
+void eio_ws_request_close(struct lws *wsi, int code)
 {
     struct pss *pss = lws_wsi_user(wsi);
 
@@ -37,17 +37,17 @@ static int ws_filter(struct sio_server *srv, struct lws *wsi)
     const char *v;
     struct eio_conn *c;
 
-    if (http_check_path(srv, wsi) != SYNC_OK)
+    if (eio_http_check_path(srv, wsi) != SYNC_OK)
         return refuse(wsi, "Not found");
-    v = query_arg(wsi, "transport", arg, sizeof(arg));
+    v = eio_query_arg(wsi, "transport", arg, sizeof(arg));
     if (!v || strcmp(v, "websocket") != 0)
         return refuse(wsi, "Transport unknown");
-    v = query_arg(wsi, "EIO", arg, sizeof(arg));
+    v = eio_query_arg(wsi, "EIO", arg, sizeof(arg));
     if (!v || strcmp(v, "4") != 0)
         return refuse(wsi, "Unsupported protocol version");
-    v = query_arg(wsi, "sid", arg, sizeof(arg));
+    v = eio_query_arg(wsi, "sid", arg, sizeof(arg));
     if (v) {
-        c = conn_find(srv, v);
+        c = eio_conn_find(srv, v);
         if (!c || c->closed)
             return refuse(wsi, "Session ID unknown");
         /* already upgraded or being probed: accepted, then closed at once */
@@ -67,21 +67,21 @@ static int ws_established(struct sio_server *srv, struct lws *wsi, struct pss *p
     pss->pmd = pmd;
     pss->kind = PSS_WS;
     buf_init(&pss->rx, srv->cfg.max_payload);
-    sid = query_arg(wsi, "sid", arg, sizeof(arg));
+    sid = eio_query_arg(wsi, "sid", arg, sizeof(arg));
     if (sid) {
-        c = conn_find(srv, sid);
+        c = eio_conn_find(srv, sid);
         if (!c || c->closed)
             return -1;
         if (c->websocket || c->probe) {
-            ws_request_close(wsi, 0);
+            eio_ws_request_close(wsi, 0);
             return 0;
         }
-        conn_probe_start(c, wsi);
+        eio_conn_probe_start(c, wsi);
         pss->probe = 1;
         pss->conn = c;
         return 0;
     }
-    if (conn_new(srv, 1, wsi, &c) != SYNC_OK)
+    if (eio_conn_new(srv, 1, wsi, &c) != SYNC_OK)
         return -1;
     c->ws = wsi;
     pss->conn = c;
@@ -105,7 +105,7 @@ static int probe_message(struct lws *wsi, struct pss *pss, const char *data, siz
             gp = lws_wsi_user(c->get);
             if (gp)
                 gp->conn = NULL;
-            poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", "6", 1, 0);
+            eio_poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", "6", 1, 0);
             c->get = NULL;
         }
         return 0;
@@ -124,7 +124,7 @@ static int probe_message(struct lws *wsi, struct pss *pss, const char *data, siz
             gp = lws_wsi_user(c->get);
             if (gp)
                 gp->conn = NULL;
-            poll_answer_error(c->get, 400, 3, "Bad request");
+            eio_poll_answer_error(c->get, 400, 3, "Bad request");
             c->get = NULL;
         }
         lws_callback_on_writable(wsi);      /* flush what polling left */
@@ -136,7 +136,7 @@ static int probe_message(struct lws *wsi, struct pss *pss, const char *data, siz
     lws_sul_cancel(&c->sul_upgrade);
     pss->conn = NULL;
     if (c->get && c->q.head)
-        poll_answer_get(c);
+        eio_poll_answer_get(c);
     return -1;
 }
 
@@ -153,7 +153,7 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
         pss->rx_active = 1;
         pss->rx_binary = lws_frame_is_binary(wsi);
     }
-    limit = (c && !pss->probe) ? conn_limit(c) : srv->cfg.preauth_max;
+    limit = (c && !pss->probe) ? eio_conn_limit(c) : srv->cfg.preauth_max;
     if (len > limit - pss->rx.len || buf_append(&pss->rx, in, len) != SYNC_OK) {
         if (c) {
             pss->conn = NULL;
@@ -163,13 +163,13 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
                 c->probe = NULL;
                 c->probe_state = PROBE_NONE;
             } else {
-                conn_close(c, "transport error", 0);
+                eio_conn_close(c, "transport error", 0);
             }
         }
         /* lws 4.1.6 ignores -1 from RECEIVE while it inflates a
          * permessage-deflate message: close from WRITEABLE as well */
         buf_free(&pss->rx);
-        ws_request_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+        eio_ws_request_close(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
         return -1;
     }
@@ -182,10 +182,10 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
                            pss->rx_binary);
     } else if (c) {
         if (pss->rx_binary)
-            conn_on_binary(c, (const unsigned char *)(pss->rx.data ? pss->rx.data : ""),
+            eio_conn_on_binary(c, (const unsigned char *)(pss->rx.data ? pss->rx.data : ""),
                            pss->rx.len);
         else
-            conn_on_text(c, pss->rx.data ? pss->rx.data : "", pss->rx.len);
+            eio_conn_on_text(c, pss->rx.data ? pss->rx.data : "", pss->rx.len);
     }
     if (pss->rx.cap > SIO_SEND_CHUNK * 16)
         buf_free(&pss->rx);               /* don't keep a 10 MiB buffer per idle socket */
@@ -250,11 +250,11 @@ static int ws_writeable(struct sio_server *srv, struct lws *wsi, struct pss *pss
      * its turn in between */
     q = &c->q;
     while (q->head && budget-- > 0 && !lws_send_pipe_choked(wsi)) {
-        pkt_part_ws(q->head->p, q->part, &data, &len, &binary);
+        sio_pkt_part_ws(q->head->p, q->part, &data, &len, &binary);
         if (len == 0 && pss->pmd) {
             /* lws 4.1.6 asserts on an empty compressed message: drop the
              * connection rather than the process */
-            conn_close(c, "transport error", 0);
+            eio_conn_close(c, "transport error", 0);
             return -1;
         }
         n = len - q->off < SIO_SEND_CHUNK ? len - q->off : SIO_SEND_CHUNK;
@@ -265,7 +265,7 @@ static int ws_writeable(struct sio_server *srv, struct lws *wsi, struct pss *pss
         if (q->off == len) {
             q->off = 0;
             if (++q->part > q->head->p->n_bin)
-                sio_packet_unref(outq_pop(q));
+                sio_packet_unref(eio_outq_pop(q));
         }
     }
     if (q->head)
@@ -281,7 +281,7 @@ static void ws_closed(struct lws *wsi, struct pss *pss)
     if (c) {
         if (c->ws == wsi) {
             c->ws = NULL;
-            conn_close(c, "transport close", 0);
+            eio_conn_close(c, "transport close", 0);
         } else if (c->probe == wsi) {
             c->probe = NULL;
             c->probe_state = PROBE_NONE;
@@ -291,7 +291,7 @@ static void ws_closed(struct lws *wsi, struct pss *pss)
     buf_free(&pss->rx);
 }
 
-int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
+int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, struct pss *pss,
                 void *in, size_t len)
 {
     struct sio_server *srv = srv_of(wsi);

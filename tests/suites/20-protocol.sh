@@ -6,16 +6,30 @@
 set -u
 ROOT=${SYNC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${SYNC_BIN_DIR:-$ROOT/build}
-TMP=${TEST_TMP:-$(mktemp -d /tmp/sio-protocol.XXXXXX)}
+OWN_TMP=""
+if [ -z "${TEST_TMP:-}" ]; then
+    OWN_TMP=$(mktemp -d /tmp/sio-protocol.XXXXXX)
+fi
+TMP=${TEST_TMP:-$OWN_TMP}
 LOG="$TMP/conformance-server.log"
 SERVER=""
 
-finish() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+# stop_server: SIGTERM, wait up to 5 s, then SIGKILL; sets SERVER_RC.
+SERVER_RC=""
+stop_server() {
+    [ -n "$SERVER" ] || return 0
+    if kill -0 "$SERVER" 2>/dev/null; then
         kill "$SERVER" 2>/dev/null
         for _ in $(seq 50); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$SERVER" 2>/dev/null
     fi
+    wait "$SERVER" 2>/dev/null
+    SERVER_RC=$?
+    SERVER=""
+}
+finish() {
+    stop_server
+    [ -n "$OWN_TMP" ] && rm -rf "$OWN_TMP"
 }
 trap finish EXIT
 trap 'exit 130' INT TERM
@@ -64,6 +78,16 @@ if ! kill -0 "$SERVER" 2>/dev/null; then
     echo "conformance-server died during the tests:"
     tail -n 30 "$LOG"
     fail=$((fail + 1))
+fi
+# a clean stop: exit 0 and nothing from the sanitizers (SAN=1 builds)
+stop_server
+if [ "$SERVER_RC" != 0 ] || grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$LOG"; then
+    echo "conformance-server did not stop cleanly (exit $SERVER_RC):"
+    tail -n 40 "$LOG"
+    fail=$((fail + 1))
+else
+    pass=$((pass + 1))
+    echo "ok - conformance-server stopped cleanly"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -205,7 +205,7 @@ static void test_packets_encode(void)
         /* the polling body: parts joined by 0x1e */
         jl = 0;
         for (k = 0; ok && k <= nb; k++) {
-            ok = pkt_part_poll(p, (unsigned)k, &part, &plen) == SYNC_OK &&
+            ok = sio_pkt_part_poll(p, (unsigned)k, &part, &plen) == SYNC_OK &&
                  jl + plen + 1 < sizeof(joined);
             if (!ok)
                 break;
