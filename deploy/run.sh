@@ -155,7 +155,7 @@ GW_PID=""
 
 cleanup() {
     local pid kids=""
-    trap '' INT TERM
+    trap '' INT TERM HUP
     if [ -n "$LT_PID" ]; then
         # lighttpd stops the sync-api processes it spawned; any it leaves
         # behind are stopped by pid below
@@ -184,6 +184,7 @@ LOCKED=1
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP      # the terminal went away: stop as well
 
 mkdir -p "$RUN/www" "$RUN/tmp" || die "cannot create $RUN"
 chmod 755 "$VAR" "$RUN"

@@ -9,8 +9,8 @@
 #   taken port is a one-line error naming it, before anything starts;
 #   SIGTERM stops every process it started (by the pids it recorded) and
 #   PostgreSQL cleanly, and frees the port;
-#   second start: same key, the data survived; Ctrl-C (SIGINT to the
-#   process group, as a terminal sends it) stops everything;
+#   second start, on a pseudo-terminal: same key, the data survived; a
+#   Ctrl-C typed there stops everything;
 #   after a SIGKILL of run.sh: the next start stops what was left behind;
 #   with DATABASE_URL and ADMIN_API_KEY set: no cluster, that key.
 #
@@ -85,13 +85,26 @@ URL="http://127.0.0.1:$HTTP_PORT"
 start_run() {
     local log=$1
     shift
-    # A script's background job starts with SIGINT ignored, which a shell
-    # cannot trap: give run.sh the default disposition a terminal's
-    # foreground job has, so that the Ctrl-C test means something.
-    setsid env --default-signal=INT -u DATABASE_URL -u ADMIN_API_KEY SYNC_VAR_DIR="$VAR" SYNC_HTTP_LISTEN="127.0.0.1:$HTTP_PORT" \
+    setsid env -u DATABASE_URL -u ADMIN_API_KEY SYNC_VAR_DIR="$VAR" SYNC_HTTP_LISTEN="127.0.0.1:$HTTP_PORT" \
         SYNC_GATEWAY_LISTEN="127.0.0.1:$GW_PORT" SYNC_API_PROCS=3 "$@" \
         bash deploy/run.sh "$B" >"$log" 2>&1 &
     RUN_PID=$!
+}
+
+# start_run_tty LOG: run.sh as the foreground job of a pseudo-terminal
+# (script(1)), whose input is the fifo on fd 7: writing ^C there is a Ctrl-C
+# typed at a terminal (the line discipline signals the foreground group).
+start_run_tty() {
+    local log=$1
+    rm -f "$T/tty-in"
+    mkfifo "$T/tty-in"
+    # (a script's background job starts with SIGINT ignored, which a shell
+    # cannot trap; a terminal's foreground job has the default: restore it)
+    setsid script -qfec "env --default-signal=INT -u DATABASE_URL -u ADMIN_API_KEY SYNC_VAR_DIR='$VAR' \
+        SYNC_HTTP_LISTEN=127.0.0.1:$HTTP_PORT SYNC_GATEWAY_LISTEN=127.0.0.1:$GW_PORT SYNC_API_PROCS=3 \
+        bash deploy/run.sh '$B'" /dev/null <"$T/tty-in" >"$log" 2>&1 &
+    RUN_PID=$!
+    exec 7>"$T/tty-in"
 }
 
 # wait_ready LOG: until run.sh printed its banner (and /health is 200), or
@@ -116,24 +129,29 @@ recorded_pids() { awk '{ print $2 }' "$VAR/run/pids" 2>/dev/null | tr '\n' ' '; 
 # stop_run SIGNAL HOW: sends SIGNAL (to run.sh, or to its whole process
 # group for HOW=group, as Ctrl-C does) and checks that everything went.
 stop_run() {
-    local sig=$1 how=$2 pids rc left="" p t0 secs
+    local sig=$1 how=$2 pids rc left="" p t0 secs what="SIG$1 to run.sh"
+    [ "$how" = tty ] && what="Ctrl-C typed at its terminal"
     pids=$(recorded_pids)
     ALL_PIDS="$ALL_PIDS $pids"
     t0=$(date +%s%N)
-    if [ "$how" = group ]; then kill -"$sig" -- "-$RUN_PID"; else kill -"$sig" "$RUN_PID"; fi
+    [ -f "$VAR/make-run.pid" ] && pids="$pids $(cat "$VAR/make-run.pid")"     # run.sh itself
+    case $how in
+    tty) printf '\003' >&7 ;;
+    *) kill -"$sig" "$RUN_PID" ;;
+    esac
     for _ in $(seq 1 300); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
     secs=$(( ($(date +%s%N) - t0) / 1000000 ))
     rc=none
     if ! kill -0 "$RUN_PID" 2>/dev/null; then wait "$RUN_PID" 2>/dev/null; rc=$?; fi
-    check "SIG$sig ($how): run.sh exits within 30 s (${secs} ms, status $rc)" \
+    check "$what: run.sh exits within 30 s (${secs} ms, status $rc)" \
         bash -c "! kill -0 $RUN_PID 2>/dev/null"
     for p in $pids; do alive "$p" && left="$left $p($(cat /proc/"$p"/comm 2>/dev/null))"; done
-    check "SIG$sig ($how): none of the $(echo $pids | wc -w) recorded processes is left (${left:-none})" [ -z "$left" ]
-    check "SIG$sig ($how): port $HTTP_PORT and the gateway's $GW_PORT are free" \
+    check "$what: none of the $(echo $pids | wc -w) recorded processes is left (${left:-none})" [ -z "$left" ]
+    check "$what: port $HTTP_PORT and the gateway's $GW_PORT are free" \
         bash -c "! { [ -n \"\$(ss -Hltn 'sport = :$HTTP_PORT')\" ] || [ -n \"\$(ss -Hltn 'sport = :$GW_PORT')\" ]; }"
-    check "SIG$sig ($how): lock and pid list removed" bash -c "[ ! -e '$VAR/make-run.pid' ] && [ ! -e '$VAR/run/pids' ]"
+    check "$what: lock and pid list removed" bash -c "[ ! -e '$VAR/make-run.pid' ] && [ ! -e '$VAR/run/pids' ]"
     if [ -d "$VAR/pg/data" ]; then
-        check "SIG$sig ($how): PostgreSQL shut down cleanly (no postmaster.pid, 'shut down' logged)" \
+        check "$what: PostgreSQL shut down cleanly (no postmaster.pid, 'shut down' logged)" \
             bash -c "[ ! -e '$VAR/pg/data/postmaster.pid' ] && tail -n 3 '$VAR/pg/data/server.log' | grep -q 'database system is shut down'"
     fi
     RUN_PID=""
@@ -193,15 +211,16 @@ check "... checked before starting anything (no cluster, no lock, gateway port u
 
 stop_run TERM pid
 
-echo "== second start: the data and the key survive; Ctrl-C"
-start_run "$T/run2.log"
+echo "== second start, on a terminal: the data and the key survive; Ctrl-C"
+start_run_tty "$T/run2.log"
 check "run.sh starts again on the existing cluster" wait_ready "$T/run2.log"
 check "the same admin key" bash -c "[ \"\$(head -n 1 '$VAR/admin.key')\" = '$KEY' ] && grep -qF '$KEY' '$T/run2.log'"
 code=$(curl -s -o "$T/store.json" -m 5 -w '%{http_code}' -H "X-API-Key: $KEY" "$URL/api/v1/admin/stores/$STORE_ID")
 check "the store made before the restart is still there ($code)" bash -c "[ '$code' = 200 ] && grep -q '$STORE_ID' '$T/store.json'"
 code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' -H "X-API-Key: $STORE_KEY" "$URL/api/v1/files?limit=1")
 check "and so is its key ($code)" [ "$code" = 200 ]
-stop_run INT group
+stop_run INT tty
+exec 7>&-
 
 echo "== after run.sh was killed (SIGKILL): the next start cleans up"
 start_run "$T/run3.log"

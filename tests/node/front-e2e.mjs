@@ -123,7 +123,7 @@ async function restToSocket(s, path, content) {
 
 // Socket write through the front -> visible over REST.
 async function socketToRest(s, path, content) {
-    const ack = await withTimeout(s.emitWithAck("modified-file", { path, content }), WAIT_MS * 3, "ack of modified-file");
+    const ack = await withTimeout(s.emitWithAck("modified-file", { path, content }), WAIT_MS * 2, "ack of modified-file");
     if (!ack || ack.success !== true) throw new Error(`ack ${JSON.stringify(ack)}`);
     const r = await rest("GET", `/api/v1/files?path=${encodeURIComponent(path)}`);
     if (r.status !== 200) throw new Error(`GET answered ${r.status}: ${r.text.slice(0, 200)}`);
@@ -131,8 +131,12 @@ async function socketToRest(s, path, content) {
     if (r.json.content !== content) throw new Error("GET content differs");
 }
 
+// One check; after a failure the rest of the transport's checks are
+// reported without being run (each would wait out its timeout).
+let broken = null;
 async function check(name, fn) {
-    try { await fn(); ok(name); } catch (e) { notOk(name, e.message); }
+    if (broken) { notOk(name, `not run: "${broken}" failed`); return; }
+    try { await fn(); ok(name); } catch (e) { notOk(name, e.message); broken = name; }
 }
 
 const run = Date.now().toString(36);
@@ -144,6 +148,7 @@ for (const t of transports) {
         notOk(`${t} connect`, e.message);
         continue;
     }
+    broken = null;
     let drops = 0;
     s.on("disconnect", () => { drops++; });
     ok(`${t} connect`);
