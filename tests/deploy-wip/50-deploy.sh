@@ -386,6 +386,14 @@ rest_checks() {
     code=$(http_code -X PUT -H "X-API-Key: $STORE_KEY" -H 'Content-Type: application/json' \
         --data-binary @"$T/body-33m.json" "$url/api/v1/files")
     check "$f: a body over 32 MiB is refused with 413 ($code)" [ "$code" = 413 ]
+    # a long-polling POST from a client that sends "Expect: 100-continue"
+    # (curl does for large bodies) is answered, not left waiting
+    local sid
+    sid=$(curl -s -m 5 "$url/socket.io/?EIO=4&transport=polling&apiKey=$STORE_KEY" | sed -n 's/.*"sid":"\([^"]*\)".*/\1/p')
+    code=$(curl -s -o "$T/body" -m 5 -w '%{http_code}' -H 'Content-Type: text/plain;charset=UTF-8' \
+        -H 'Expect: 100-continue' --data-binary '40' "$url/socket.io/?EIO=4&transport=polling&sid=$sid")
+    check "$f: a polling POST with Expect: 100-continue is answered within 5 s ($code $(head -c 20 "$T/body"))" \
+        bash -c "[ -n '$sid' ] && [ '$code' = 200 ]"
 }
 
 # start_front NAME: the web server on its rendered config, in the

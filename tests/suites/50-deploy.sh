@@ -53,16 +53,15 @@ quiet_ok() {
 }
 
 POOL_PIDFILE=$T/pool/sync-api.pid
+OWN_PG=0
 cleanup() {
     front_stop
     if [ -f "$POOL_PIDFILE" ]; then
         SYNC_API_PIDFILE=$POOL_PIDFILE SYNC_API_SOCKET=$T/pool/sync-api.sock \
             sh deploy/spawn-fcgi/sync-api.sh stop >/dev/null 2>&1
     fi
-    if [ "$OWN_TMP" = 1 ]; then
-        pg_destroy
-        rm -rf "$TEST_TMP"
-    fi
+    [ "$OWN_PG" = 1 ] && pg_destroy
+    [ "$OWN_TMP" = 1 ] && rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
