@@ -72,13 +72,34 @@ void eio_query_free(struct sio_query *q)
     q->n = 0;
 }
 
+/* Not lws_get_urlarg_by_name(): it copies every argument into buf on its
+ * way and gives up at the first one longer than buf, so a long argument
+ * before EIO= (socket.io-client puts the app's query, e.g. a wrong 60-byte
+ * apiKey, first) made every handshake a 400 - and the client retries those
+ * forever. Arguments too long to be the one asked for are skipped. */
 const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t cap)
 {
-    char key[32];
-    int n;
+    char frag[SIO_QUERY_ARG_MAX + 1];
+    size_t nl = strlen(name), vl;
+    int idx, len, n;
 
-    n = snprintf(key, sizeof(key), "%s=", name);
-    if (n < 0 || (size_t)n >= sizeof(key) || cap > 0x7fffffff)
+    if (cap == 0 || nl == 0)
         return NULL;
-    return lws_get_urlarg_by_name(wsi, key, buf, (int)cap);
+    for (idx = 0; idx < SIO_QUERY_ARGS_MAX; idx++) {
+        len = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, idx);
+        if (len <= 0)
+            break;
+        if ((size_t)len <= nl || (size_t)len > SIO_QUERY_ARG_MAX)
+            continue;
+        n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, idx);
+        if (n <= (int)nl || frag[nl] != '=' || memcmp(frag, name, nl) != 0)
+            continue;
+        vl = (size_t)n - nl - 1;
+        if (vl >= cap)
+            return NULL;                  /* ours, but longer than the caller keeps */
+        memcpy(buf, frag + nl + 1, vl);
+        buf[vl] = '\0';
+        return buf;
+    }
+    return NULL;
 }
