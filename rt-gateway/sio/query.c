@@ -10,21 +10,24 @@ int eio_query_read(struct lws *wsi, struct sio_query *q)
 {
     char *frag = NULL, *eq;
     struct sio_kv *kv = NULL;
-    int idx, n, rc = SYNC_OK;
+    int idx, n, count, rc = SYNC_OK;
 
     q->kv = NULL;
     q->n = 0;
+    for (count = 0; count < SIO_QUERY_ARGS_MAX; count++)
+        if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, count) <= 0)
+            break;
+    if (count == 0)
+        return SYNC_OK;
     frag = malloc(SIO_QUERY_ARG_MAX + 1);
-    kv = calloc(SIO_QUERY_ARGS_MAX, sizeof(*kv));
+    kv = calloc((size_t)count, sizeof(*kv));
     if (!frag || !kv) {
         rc = SYNC_ENOMEM;
         goto out;
     }
     q->kv = kv;
     kv = NULL;
-    for (idx = 0; idx < SIO_QUERY_ARGS_MAX; idx++) {
-        if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, idx) <= 0)
-            break;
+    for (idx = 0; idx < count; idx++) {
         n = lws_hdr_copy_fragment(wsi, frag, SIO_QUERY_ARG_MAX + 1, WSI_TOKEN_HTTP_URI_ARGS, idx);
         if (n < 0) {
             rc = SYNC_EINVAL;             /* longer than we keep */

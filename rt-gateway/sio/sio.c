@@ -50,7 +50,7 @@ int sio_parse(const char *buf, size_t len, struct sio_parsed *out)
                 return SYNC_EINVAL;
             p++;
         }
-        if ((size_t)(p - start) > SIO_NSP_MAX)
+        if ((size_t)(p - start) > SIO_NSP_MAX || !sio_utf8_valid(start, (size_t)(p - start)))
             return SYNC_EINVAL;
         out->nsp = start;
         out->nsp_len = (size_t)(p - start);

@@ -101,13 +101,11 @@ static int probe_message(struct lws *wsi, struct pss *pss, const char *data, siz
         c->probe_state = PROBE_ANSWERED;
         pss->send_pong_probe = 1;
         lws_callback_on_writable(wsi);
-        if (c->get) {                       /* let the client pause polling */
-            gp = lws_wsi_user(c->get);
-            if (gp)
-                gp->conn = NULL;
-            eio_poll_answer_small(c->get, 200, "text/plain; charset=UTF-8", "6", 1, 0);
-            c->get = NULL;
-        }
+        /* the pending GET gets a noop so the client can pause polling;
+         * like the reference, after a 100 ms re-check (a "5" already on its
+         * way then makes it a 400: the session is upgraded) */
+        if (c->get)
+            eio_conn_probe_hold_get(c);
         return 0;
     }
     if (!binary && len == 1 && data[0] == '5' && c->probe_state == PROBE_ANSWERED) {

@@ -4,7 +4,7 @@
  *
  *   build/conformance-server [--host H] [--port N] [--max-payload BYTES]
  *       [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS]
- *       [--cors ORIGINS] [--no-deflate]
+ *       [--cors ORIGINS] [--tls-cert PEM --tls-key PEM] [--no-deflate]
  *
  * Defaults are the suite's: 127.0.0.1:3000, pingInterval 300, pingTimeout
  * 200, maxPayload 1000000, connectTimeout 1000.
@@ -254,7 +254,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: conformance-server [--host H] [--port N] [--max-payload BYTES]\n"
                     "  [--ping-interval MS] [--ping-timeout MS] [--connect-timeout MS]\n"
-                    "  [--cors ORIGINS] [--no-deflate]\n");
+                    "  [--cors ORIGINS] [--tls-cert PEM --tls-key PEM] [--no-deflate]\n");
 }
 
 int main(int argc, char **argv)
@@ -292,6 +292,10 @@ int main(int argc, char **argv)
             cfg.host = val;
         else if (strcmp(a, "--cors") == 0)
             cfg.cors_origins = val;
+        else if (strcmp(a, "--tls-cert") == 0)
+            cfg.tls_cert = val;
+        else if (strcmp(a, "--tls-key") == 0)
+            cfg.tls_key = val;
         else if (parse_num(val, 1ull << 30, &v) != 0) {
             usage();
             return 2;

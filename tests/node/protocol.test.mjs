@@ -13,6 +13,7 @@ import WebSocket from "ws";
 
 const URL = process.env.SIO_URL;
 if (!URL) throw new Error("SIO_URL is not set");
+const TLS_URL = process.env.SIO_TLS_URL; // same server behaviour over TLS (self-signed)
 const WS_URL = URL.replace(/^http/, "ws");
 const MAX_PAYLOAD = 32 * 1024 * 1024;
 const T = 20000; // per-test timeout (ms)
@@ -264,4 +265,22 @@ describe("raw Engine.IO", () => {
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get("access-control-allow-headers"), "x-token");
   });
+});
+
+describe("TLS", { skip: !TLS_URL && "SIO_TLS_URL not set" }, () => {
+  for (const mode of ["websocket", "polling+upgrade"]) {
+    it(`connects and echoes over ${mode}`, { timeout: T }, async () => {
+      const s = io(TLS_URL, {
+        forceNew: true, reconnection: false, rejectUnauthorized: false,
+        ...(mode === "websocket" ? { transports: ["websocket"] } : {}),
+      });
+      open.add(s);
+      await connected(s);
+      if (mode !== "websocket") await upgraded(s);
+      s.emit("message", "over tls");
+      const [back] = await once(s, "message-back");
+      assert.equal(back, "over tls");
+      s.close();
+    });
+  }
 });

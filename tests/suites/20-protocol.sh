@@ -12,7 +12,9 @@ if [ -z "${TEST_TMP:-}" ]; then
 fi
 TMP=${TEST_TMP:-$OWN_TMP}
 LOG="$TMP/conformance-server.log"
+TLS_LOG="$TMP/conformance-server-tls.log"
 SERVER=""
+TLS_SERVER=""
 
 # stop_server: SIGTERM, wait up to 5 s, then SIGKILL; sets SERVER_RC.
 SERVER_RC=""
@@ -29,6 +31,10 @@ stop_server() {
 }
 finish() {
     stop_server
+    if [ -n "$TLS_SERVER" ]; then
+        kill "$TLS_SERVER" 2>/dev/null
+        wait "$TLS_SERVER" 2>/dev/null
+    fi
     [ -n "$OWN_TMP" ] && rm -rf "$OWN_TMP"
 }
 trap finish EXIT
@@ -59,9 +65,28 @@ done
 [ -n "$port" ] || fail_early "conformance-server did not start"
 echo "conformance-server pid $SERVER on 127.0.0.1:$port"
 
+# the same over TLS with a throwaway self-signed certificate
+tls_url=""
+tls_failed=0
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/tls-key.pem" -out "$TMP/tls-cert.pem" \
+       -days 1 -subj "/CN=127.0.0.1" >/dev/null 2>&1; then
+    "$BIN/conformance-server" --port 0 --ping-interval 25000 --ping-timeout 20000 \
+        --tls-cert "$TMP/tls-cert.pem" --tls-key "$TMP/tls-key.pem" >"$TLS_LOG" 2>&1 &
+    TLS_SERVER=$!
+    for _ in $(seq 100); do
+        tls_port=$(sed -nE 's/^conformance-server listening on [0-9.]+:([0-9]+)$/\1/p' "$TLS_LOG" | head -n 1)
+        [ -n "$tls_port" ] && break
+        kill -0 "$TLS_SERVER" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "${tls_port:-}" ] && tls_url="https://127.0.0.1:$tls_port"
+    [ -n "$tls_url" ] || { echo "TLS server did not start:"; cat "$TLS_LOG"; tls_failed=1; }
+fi
+
 out="$TMP/protocol-node.tap"
 cd "$ROOT"
-SIO_URL="http://127.0.0.1:$port" timeout -k 5 300 \
+SIO_URL="http://127.0.0.1:$port" SIO_TLS_URL="$tls_url" timeout -k 5 300 \
     node --test --test-reporter=tap tests/node/protocol.test.mjs >"$out" 2>&1
 rc=$?
 cat "$out"
@@ -70,7 +95,7 @@ pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$out" | tail -n 1)
 fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$out" | tail -n 1)
 cancelled=$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$out" | tail -n 1)
 pass=${pass:-0}
-fail=$(( ${fail:-0} + ${cancelled:-0} ))
+fail=$(( ${fail:-0} + ${cancelled:-0} + tls_failed ))
 if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
     fail=1
 fi
