@@ -94,9 +94,17 @@ fl_init() {
     chmod 755 "$WORK"
     trap fl_cleanup EXIT
     trap 'exit 130' INT TERM
-    for b in sync-api sync-gateway syncctl; do
+    for b in sync-api syncctl; do
         [ -x "$B/$b" ] || fl_abort "$B/$b was not built"
     done
+    # Until sync-gateway lands (rt-gateway/main.c), the suites run their
+    # REST parts only; once its source is there, a missing binary fails.
+    FL_HAVE_GW=1
+    if [ ! -x "$B/sync-gateway" ]; then
+        [ -f rt-gateway/main.c ] && fl_abort "$B/sync-gateway was not built"
+        FL_HAVE_GW=0
+        echo "# sync-gateway is not part of the tree yet: its parts of $FL_NAME are skipped"
+    fi
     [ -d tests/node/node_modules/socket.io-client ] || fl_abort "node modules missing: make node-deps"
     # pg_start may be needed later: make sure the cluster is up now
     [ -f "$PG_DIR/data/postmaster.pid" ] || pg_start || fl_abort "PostgreSQL is not running"

@@ -161,6 +161,7 @@ check "lighttpd runs a new sync-api process" respawned 1 "$pids"
 front_stop
 
 # ---- 3. the gateway -------------------------------------------------------------------
+[ "$FL_HAVE_GW" = 1 ] || { fl_cleanup; fl_sanitizer_check "sync-api" "$WORK"/front*/sync-api.log; fl_summary; }
 store=$(fl_store faults-gwkill) || fl_abort "store create"
 read -r key _ <<<"$(fl_key "$store" read,write writer)" || fl_abort "key create"
 read -r rkey _ <<<"$(fl_key "$store" read reader)" || fl_abort "key create"
