@@ -39,6 +39,8 @@
  *   struct sio_packet *  refcounted, immutable once built; serialised once,
  *     shared by every recipient (each queue holds a ref plus an offset).
  *   Strings returned by sio_socket_*() live as long as the socket.
+ *   struct sio_timer *: owned by the app; free it before the server.
+ *   struct sio_fdw *: until its SIO_FD_CLOSED callback returns.
  *   JSON objects handed to callbacks are lent for the duration of the call;
  *     json_object_get() them to keep them.
  *
@@ -89,7 +91,12 @@ struct sio_config {
     const char *cors_origins;    /* polling CORS: NULL/"" = no CORS headers; "*" = any
                                     origin (echoed, with credentials); else a comma-separated
                                     list of exact origins ("https://a.example,app://obsidian.md") */
-    int no_permessage_deflate;   /* 0 = offer permessage-deflate to WS clients (default) */
+    int no_permessage_deflate;   /* 0 = offer permessage-deflate to WS clients (default).
+                                    Costs ~41 KiB per compressed socket instead of ~7 KiB
+                                    and deflate CPU per recipient of a broadcast; lws 4.1.6
+                                    cannot send an empty binary message compressed (such a
+                                    connection is closed). 1 = decline, frames leave
+                                    byte-identical (shared/protocol/README.md §2.6) */
 
     /* Called on the loop thread after sio_server_wake() (coalesced). */
     void (*on_wake)(struct sio_server *srv, void *arg);
@@ -157,7 +164,8 @@ struct sio_event {
 struct sio_nsp_ops {
     /* A client asked to join. Answer exactly once, now or later, with
      * sio_accept() or sio_refuse(). Until then the socket gets no events,
-     * and the client sends none. The handshake query is sio_socket_query(). */
+     * and the client sends none; connect_timeout_ms bounds the wait. The
+     * handshake query is sio_socket_query(). NULL: accepted at once. */
     void (*on_connect)(struct sio_socket *s, const struct sio_connect_info *ci, void *arg);
     /* An event on an accepted socket. Answer ev->has_ack with sio_ack(). */
     void (*on_event)(struct sio_socket *s, const struct sio_event *ev, void *arg);
@@ -294,7 +302,8 @@ struct sio_timer *sio_timer_new(struct sio_server *srv, sio_timer_cb cb, void *a
  * replaces the previous schedule. */
 void sio_timer_start(struct sio_timer *t, unsigned first_ms, unsigned period_ms);
 void sio_timer_stop(struct sio_timer *t);
-void sio_timer_free(struct sio_timer *t);                   /* stops it; NULL ok */
+void sio_timer_free(struct sio_timer *t);                   /* stops it; NULL ok;
+                                                               before sio_server_destroy */
 
 enum { SIO_FD_READ = 1, SIO_FD_WRITE = 2, SIO_FD_CLOSED = 4 };
 typedef void (*sio_fd_cb)(struct sio_fdw *w, int events, void *arg);

@@ -66,6 +66,14 @@ static int ws_established(struct sio_server *srv, struct lws *wsi, struct pss *p
     memset(pss, 0, sizeof(*pss));
     pss->pmd = pmd;
     pss->kind = PSS_WS;
+    if (pmd) {
+        /* zlib's defaults cost ~100 KiB per socket: a 2 KiB window and a
+         * small hash (any inflater reads a smaller window than agreed) and
+         * 4 KiB output steps instead of lws's 1 KiB */
+        lws_set_extension_option(wsi, "permessage-deflate", "server_max_window_bits", "11");
+        lws_set_extension_option(wsi, "permessage-deflate", "mem_level", "4");
+        lws_set_extension_option(wsi, "permessage-deflate", "tx_buf_size", "12");
+    }
     buf_init(&pss->rx, srv->cfg.max_payload);
     sid = eio_query_arg(wsi, "sid", arg, sizeof(arg));
     if (sid) {
