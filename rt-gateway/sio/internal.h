@@ -55,7 +55,8 @@ struct sio_query {
 int eio_query_read(struct lws *wsi, struct sio_query *q);         /* SYNC_OK / ENOMEM / EINVAL */
 const char *eio_query_get(const struct sio_query *q, const char *name);
 void eio_query_free(struct sio_query *q);
-/* One argument of the current request into buf (NUL-terminated); NULL if absent. */
+/* One argument of the current request into buf (NUL-terminated); NULL if
+ * absent; a value that does not fit comes back as "\x7f" (matches nothing). */
 const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t cap);
 
 /* ----- one Engine.IO session ----- */

@@ -29,10 +29,10 @@ int eio_query_read(struct lws *wsi, struct sio_query *q)
     kv = NULL;
     for (idx = 0; idx < count; idx++) {
         n = lws_hdr_copy_fragment(wsi, frag, SIO_QUERY_ARG_MAX + 1, WSI_TOKEN_HTTP_URI_ARGS, idx);
-        if (n < 0) {
-            rc = SYNC_EINVAL;             /* longer than we keep */
-            goto out;
-        }
+        if (n < 0)
+            continue;                     /* longer than we keep: as if absent (the app
+                                             refuses a missing key with CONNECT_ERROR;
+                                             an HTTP error would make clients retry) */
         eq = memchr(frag, '=', (size_t)n);
         q->kv[q->n].name = strndup(frag, eq ? (size_t)(eq - frag) : (size_t)n);
         q->kv[q->n].value = strdup(eq ? eq + 1 : "");
@@ -79,10 +79,17 @@ void eio_query_free(struct sio_query *q)
  * way and gives up at the first one longer than buf, so a long argument
  * before EIO= (socket.io-client puts the app's query, e.g. a wrong 60-byte
  * apiKey, first) made every handshake a 400 - and the client retries those
- * forever. Arguments too long to be the one asked for are skipped. */
+ * forever. lws keeps at most 4096 bytes of headers and query
+ * (max_http_header_data), so every argument fits in frag. The one asked for,
+ * when longer than the caller keeps, comes back as "\x7f", which matches no
+ * sid, version or transport: an over-long sid= is an unknown session, not a
+ * missing one (that would open a new session). */
+#define FRAG_MAX 4096
+
 const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t cap)
 {
-    char frag[SIO_QUERY_ARG_MAX + 1];
+    static const char unusable[] = "\x7f";
+    char frag[FRAG_MAX + 1];
     size_t nl = strlen(name), vl;
     int idx, len, n;
 
@@ -92,14 +99,14 @@ const char *eio_query_arg(struct lws *wsi, const char *name, char *buf, size_t c
         len = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, idx);
         if (len <= 0)
             break;
-        if ((size_t)len <= nl || (size_t)len > SIO_QUERY_ARG_MAX)
+        if ((size_t)len <= nl)
             continue;
         n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, idx);
         if (n <= (int)nl || frag[nl] != '=' || memcmp(frag, name, nl) != 0)
             continue;
         vl = (size_t)n - nl - 1;
         if (vl >= cap)
-            return NULL;                  /* ours, but longer than the caller keeps */
+            return unusable;              /* ours, but longer than the caller keeps */
         memcpy(buf, frag + nl + 1, vl);
         buf[vl] = '\0';
         return buf;

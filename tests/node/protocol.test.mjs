@@ -111,6 +111,13 @@ for (const mode of ["websocket", "polling+upgrade", "polling"]) {
       assert.equal(good.connected, true);
       const byQuery = client("/secure", { ...opts, query: { apiKey: "good" } });
       await once(byQuery, "welcome");
+      // long keys: refused by the app, never by the transport (clients retry those forever)
+      for (const len of [100, 3000]) {
+        const long = client("/secure", { ...opts, query: { apiKey: "k".repeat(len) } });
+        const [e] = await once(long, "connect_error");
+        assert.equal(e.message, "INVALID_KEY", `apiKey of ${len} bytes`);
+        long.close();
+      }
       const bad = client("/secure", { ...opts, auth: { token: "bad" } });
       const [err] = await once(bad, "connect_error");
       assert.equal(err.message, "INVALID_KEY");
