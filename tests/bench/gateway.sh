@@ -91,6 +91,8 @@ for size in 1k 100k 1m; do
     100k) bytes=102400 msgs=500 ;;
     1m) bytes=1048576 msgs=100 ;;
     esac
+    [ "$size" = 1k ] && tcp_floor 1024
+    [ "$size" = 1m ] && tcp_floor 1048576
     for n in 10 100 500; do
         gw "gw_fan_${size}_${n}" fanout --key "$FAN_KEY" --sockets "$n" --size "$bytes" \
             --messages "$msgs" --seconds "$SECS" --inflight 1 --timeout 20 --verify 2 \

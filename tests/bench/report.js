@@ -202,7 +202,8 @@ for (const x of rows) {
 const m = r.machine || {};
 const head = `${(r.machine_cpu || {}).model || 'cpu?'}, ${m.cores} cores, ${m.mem_mb} MB, Linux ${m.kernel}; ` +
   `${(r.machine_pg || {}).version || ''}; ${(r.machine_date || {}).date || ''}; commit ${(r.machine_commit || {}).commit || '?'}; ` +
-  `${m.secs} s per load; run ${fmt(get('run', 'seconds'), 's')}`;
+  `${m.secs} s per load; run ${fmt(get('run', 'seconds'), 's')}; ` +
+  `load average ${m.load_start} at the start, ${get('run', 'load_end')} at the end`;
 console.log('\n' + head + '\n');
 console.log(lines.join('\n'));
 const targets = rows.filter((x) => x.met === true || x.met === false);
