@@ -92,7 +92,7 @@ struct sio_config {
                                     origin (echoed, with credentials); else a comma-separated
                                     list of exact origins ("https://a.example,app://obsidian.md") */
     int no_permessage_deflate;   /* 0 = offer permessage-deflate to WS clients (default).
-                                    Costs ~41 KiB per compressed socket instead of ~7 KiB
+                                    Costs ~44 KiB per compressed socket instead of ~7 KiB
                                     and deflate CPU per recipient of a broadcast; lws 4.1.6
                                     cannot send an empty binary message compressed (such a
                                     connection is closed). 1 = decline, frames leave

@@ -67,10 +67,10 @@ static int ws_established(struct sio_server *srv, struct lws *wsi, struct pss *p
     pss->pmd = pmd;
     pss->kind = PSS_WS;
     if (pmd) {
-        /* zlib's defaults cost ~100 KiB per socket: a 2 KiB window and a
-         * small hash (any inflater reads a smaller window than agreed) and
-         * 4 KiB output steps instead of lws's 1 KiB */
-        lws_set_extension_option(wsi, "permessage-deflate", "server_max_window_bits", "11");
+        /* a smaller deflate hash than zlib's default and 4 KiB output steps
+         * instead of lws's 1 KiB. Not the window: lws 4.1.6 inflates the
+         * client's messages with server_max_window_bits too ("invalid
+         * distance too far back" on any match further than the window). */
         lws_set_extension_option(wsi, "permessage-deflate", "mem_level", "4");
         lws_set_extension_option(wsi, "permessage-deflate", "tx_buf_size", "12");
     }

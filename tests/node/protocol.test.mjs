@@ -125,6 +125,19 @@ for (const mode of ["websocket", "polling+upgrade", "polling"]) {
       good.close(); byQuery.close(); bad.close();
     });
 
+    it("round-trips data with matches far back (deflate windows)", { timeout: T }, async () => {
+      const s = client("/", opts);
+      await connected(s);
+      if (mode === "polling+upgrade") await upgraded(s);
+      let block = "";
+      while (block.length < 8192) block += Math.random().toString(36).slice(2);
+      const text = block.repeat(6);              // matches 8 KiB and more back
+      const acked = await new Promise((resolve) =>
+        s.emit("message-with-ack", text, (...args) => resolve(args)));
+      assert.ok(acked[0] === text, "came back unchanged");
+      s.close();
+    });
+
     it("round-trips a 10 MiB message", { timeout: 60000 }, async () => {
       const s = client("/", opts);
       await connected(s);
