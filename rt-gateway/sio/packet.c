@@ -153,44 +153,52 @@ static const char *json_text(struct json_object *o, size_t *len)
                                                     JSON_C_TO_STRING_NOSLASHESCAPE, len);
 }
 
-int sio_packet_new_event(struct sio_packet **out, const char *nsp, const char *event,
-                         struct json_object *args)
+int sio_pkt_event_json(const char *event, struct json_object *args, struct buf *b)
 {
     struct json_object *name = NULL;
-    struct buf b;
     const char *s;
     size_t n;
     int rc;
 
-    *out = NULL;
     if (!event || (args && !json_object_is_type(args, json_type_array)))
         return SYNC_EINVAL;
-    buf_init(&b, PKT_TEXT_MAX);
     name = json_object_new_string(event);
     if (!name) {
         rc = SYNC_ENOMEM;
         goto out;
     }
     s = json_text(name, &n);
-    rc = buf_append(&b, "[", 1);
+    rc = buf_append(b, "[", 1);
     if (rc == SYNC_OK)
-        rc = buf_append(&b, s, n);
+        rc = buf_append(b, s, n);
     if (rc == SYNC_OK && args && json_object_array_length(args) > 0) {
         s = json_text(args, &n);
         if (n < 2) {
             rc = SYNC_ENOMEM;
             goto out;
         }
-        rc = buf_append(&b, ",", 1);
+        rc = buf_append(b, ",", 1);
         if (rc == SYNC_OK)
-            rc = buf_append(&b, s + 1, n - 2);   /* without the brackets */
+            rc = buf_append(b, s + 1, n - 2);    /* without the brackets */
     }
     if (rc == SYNC_OK)
-        rc = buf_append(&b, "]", 1);
-    if (rc == SYNC_OK)
-        rc = sio_packet_new(out, SIO_EVENT, nsp, -1, b.data, b.len, NULL, 0);
+        rc = buf_append(b, "]", 1);
 out:
     json_object_put(name);
+    return rc;
+}
+
+int sio_packet_new_event(struct sio_packet **out, const char *nsp, const char *event,
+                         struct json_object *args)
+{
+    struct buf b;
+    int rc;
+
+    *out = NULL;
+    buf_init(&b, PKT_TEXT_MAX);
+    rc = sio_pkt_event_json(event, args, &b);
+    if (rc == SYNC_OK)
+        rc = sio_packet_new(out, SIO_EVENT, nsp, -1, b.data, b.len, NULL, 0);
     buf_free(&b);
     return rc;
 }

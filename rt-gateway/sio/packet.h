@@ -25,6 +25,11 @@ struct sio_packet {
 /* An Engine.IO-level text packet ("2", "6", "3probe", the open packet). */
 int sio_pkt_new_text(struct sio_packet **out, const char *text, size_t len);
 
+struct buf;
+struct json_object;
+/* The JSON of EVENT [event, ...args] appended to b ('/' not escaped). */
+int sio_pkt_event_json(const char *event, struct json_object *args, struct buf *b);
+
 /* Part i (0 = the text, 1..n_bin = attachments) as a WebSocket message. */
 void sio_pkt_part_ws(const struct sio_packet *p, unsigned i, const unsigned char **data,
                  size_t *len, int *binary);

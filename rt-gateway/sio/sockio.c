@@ -382,26 +382,19 @@ int sio_emit(struct sio_socket *s, const char *event, struct json_object *args)
 int sio_emit_with_ack(struct sio_socket *s, const char *event, struct json_object *args,
                       sio_ack_cb cb, void *arg)
 {
-    struct sio_packet *tmpl = NULL, *p = NULL;
+    struct sio_packet *p = NULL;
     struct pending_ack *a = NULL;
-    const char *json;
-    size_t hlen;
+    struct buf json;
     int rc;
 
     if (!s || s->gone || !s->accepted || !s->conn || s->next_ack > SIO_ACK_MAX)
         return SYNC_EINVAL;
-    /* serialise [event, ...args] once, then re-frame it with this socket's id */
-    rc = sio_packet_new_event(&tmpl, s->nsp->name, event, args);
+    buf_init(&json, (size_t)1 << 31);
+    rc = sio_pkt_event_json(event, args, &json);
     if (rc != SYNC_OK)
         goto out;
-    json = memchr(tmpl->text, '[', tmpl->text_len);
-    if (!json) {
-        rc = SYNC_EINVAL;
-        goto out;
-    }
-    hlen = (size_t)(json - tmpl->text);
-    rc = sio_packet_new(&p, SIO_EVENT, s->nsp->name, (int64_t)s->next_ack, json,
-                        tmpl->text_len - hlen, NULL, 0);
+    rc = sio_packet_new(&p, SIO_EVENT, s->nsp->name, (int64_t)s->next_ack, json.data, json.len,
+                        NULL, 0);
     if (rc != SYNC_OK)
         goto out;
     a = calloc(1, sizeof(*a));
@@ -420,7 +413,7 @@ int sio_emit_with_ack(struct sio_socket *s, const char *event, struct json_objec
     a = NULL;
 out:
     free(a);
-    sio_packet_unref(tmpl);
+    buf_free(&json);
     sio_packet_unref(p);
     return rc;
 }

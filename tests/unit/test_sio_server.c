@@ -355,6 +355,32 @@ static void test_server_asks_for_acks(void)
     CU_ASSERT_STRING_EQUAL(body, "41");
 }
 
+static void test_odd_namespace(void)
+{
+    static const struct sio_nsp_ops ops = { on_connect, on_event, on_disconnect };
+    struct sio_nsp *odd = sio_nsp_add(srv, "/a[b", &ops, NULL);
+    struct sio_socket *s;
+    struct client c;
+    char body[256];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+    CU_ASSERT_EQUAL_FATAL(open_session(&c), 0);
+    CU_ASSERT_EQUAL(post(&c, "40/a[b,"), 200);
+    service_ms(5);
+    s = seen.pending[seen.n_pending - 1];
+    CU_ASSERT_PTR_EQUAL_FATAL(sio_socket_nsp(s), odd);
+    CU_ASSERT_EQUAL(sio_accept(s), SYNC_OK);
+    CU_ASSERT_EQUAL(sio_emit_with_ack(s, "q", NULL, on_ack, NULL), SYNC_OK);
+    CU_ASSERT_EQUAL(get(&c, body, sizeof(body)), 200);
+    CU_ASSERT(strstr(body, "\x1e" "42/a[b,0[\"q\"]") != NULL);
+    /* a namespace nobody registered */
+    CU_ASSERT_EQUAL(post(&c, "40/zz,"), 200);
+    CU_ASSERT_EQUAL(get(&c, body, sizeof(body)), 200);
+    CU_ASSERT_STRING_EQUAL(body, "44/zz,{\"message\":\"Invalid namespace\"}");
+    sio_disconnect(s, SIO_CLOSE_TRANSPORT);
+    CU_ASSERT_EQUAL(seen.ack_null, 2);                         /* its pending ack failed */
+}
+
 static void test_refuse(void)
 {
     struct client c;
@@ -580,6 +606,7 @@ int main(void)
         { "asynchronous accept, events, acks", test_accept_events_acks },
         { "server-side acks, failed when the socket goes", test_server_asks_for_acks },
         { "refusal with a CONNECT_ERROR object", test_refuse },
+        { "namespace names with odd characters", test_odd_namespace },
         { "rooms, broadcast with exclude and filter", test_rooms_and_broadcast },
         { "disconnecting inside a room walk", test_disconnect_during_walk },
         { "the send-queue bound closes the connection", test_send_queue_bound },
