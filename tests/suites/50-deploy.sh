@@ -139,7 +139,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 chmod 600 "$KEY"
 cp deploy/env.example "$ENVF"
 
-echo "== deploy/env.example"
+echo "== deploy/env.example (at ${SECONDS}s)"
 for v in DATABASE_URL ADMIN_API_KEY CORS_ORIGINS LOG_LEVEL SYNC_GATEWAY_LISTEN SYNC_GATEWAY_PATH \
          SYNC_MAX_PAYLOAD SYNC_TOMBSTONE_DAYS SYNC_TLS_CERT SYNC_TLS_KEY; do
     check "env.example documents $v" grep -qE "^#?$v=" deploy/env.example
@@ -262,7 +262,7 @@ apache_conf() {
     } >"$dir/apache2.conf"
 }
 
-echo "== syntax checks of the shipped configs"
+echo "== syntax checks of the shipped configs (at ${SECONDS}s)"
 declare -A PORT TLS
 for f in lighttpd nginx apache; do
     new_port "PORT[$f]"; new_port "PORT[$f-tls]"; new_port "TLS[$f-tls]"
@@ -310,7 +310,7 @@ printf 'ProxyPass /x\n' >>"$T/apache/routes.conf"
 check "apache2 -t refuses a broken routes file" bash -c "! apache2 -t -f '$T/apache/apache2.conf' >/dev/null 2>&1"
 apache_conf "$T/apache" sync-server.conf "${PORT[apache]}"
 
-echo "== systemd units"
+echo "== systemd units (at ${SECONDS}s)"
 if command -v systemd-analyze >/dev/null; then
     mkdir -p "$T/systemd"
     units=""
@@ -335,6 +335,196 @@ else
     echo "skip: systemd-analyze is not installed (apt-get install systemd); units not verified"
 fi
 check "spawn-fcgi/sync-api.sh: sh -n" sh -n deploy/spawn-fcgi/sync-api.sh
+
+# ---- 2. end to end ---------------------------------------------------------------
+
+# node_checks NAME [ENV=VALUE...] -- ARGS...: tests/node/front-e2e.mjs, each
+# line it prints is one test of this suite.
+node_checks() {
+    local name=$1 log="$T/node-$1.log" rc n_ok n_bad
+    shift
+    local envs=()
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    env "${envs[@]}" timeout -k 5 240 node tests/node/front-e2e.mjs "$@" >"$log" 2>&1
+    rc=$?
+    count_node "$log" "$rc"
+}
+count_node() {
+    local log=$1 rc=$2 n_ok n_bad
+    sed 's/^/  /' "$log" | grep -v '^  \(ok\|not ok\) - ' | head -20
+    grep -E '^(ok|not ok) - ' "$log"
+    n_ok=$(grep -c '^ok - ' "$log")
+    n_bad=$(grep -c '^not ok - ' "$log")
+    pass=$((pass + n_ok))
+    fail=$((fail + n_bad))
+    if [ "$rc" -ne 0 ] && [ "$n_bad" -eq 0 ]; then
+        fail=$((fail + 1)); echo "not ok - front-e2e.mjs ($log) exited $rc"
+    fi
+}
+
+# http_code ARGS...: curl's status code (000: no answer).
+http_code() { curl -s -o "$T/body" -m 30 -w '%{http_code}' "$@" 2>/dev/null; }
+
+# rest_checks NAME URL: the REST side through a front.
+rest_checks() {
+    local f=$1 url=$2 code
+    code=$(http_code "$url/health")
+    check "$f: GET /health is 200 healthy ($code $(head -c 100 "$T/body"))" \
+        bash -c "[ '$code' = 200 ] && grep -q '\"healthy\"' '$T/body'"
+    code=$(http_code "$url/api/v1/files?path=a.md")
+    check "$f: /api/v1 reaches sync-api (401 UNAUTHORIZED JSON without a key: $code)" \
+        bash -c "[ '$code' = 401 ] && grep -q '\"UNAUTHORIZED\"' '$T/body'"
+    code=$(http_code -X OPTIONS -H 'Origin: app://obsidian.md' -H 'Access-Control-Request-Method: PUT' \
+        -D "$T/headers" "$url/api/v1/files")
+    check "$f: a CORS preflight reaches sync-api (204 with Access-Control-Allow-Origin: $code)" \
+        bash -c "[ '$code' = 204 ] && grep -qi '^access-control-allow-origin: app://obsidian.md' '$T/headers'"
+    code=$(http_code -X PUT -H "X-API-Key: $STORE_KEY" -H 'Content-Type: application/json' \
+        --data-binary @"$T/body-20m.json" "$url/api/v1/files")
+    check "$f: a 20 MiB body reaches sync-api (its JSON error for a content over 10 MiB: $code)" \
+        bash -c "[ '$code' = 413 ] || [ '$code' = 400 ]; grep -q '\"error\"' '$T/body'"
+    code=$(http_code -X PUT -H "X-API-Key: $STORE_KEY" -H 'Content-Type: application/json' \
+        --data-binary @"$T/body-33m.json" "$url/api/v1/files")
+    check "$f: a body over 32 MiB is refused with 413 ($code)" [ "$code" = 413 ]
+    # a long-polling POST from a client that sends "Expect: 100-continue"
+    # (curl does for large bodies) is answered, not left waiting
+    local sid
+    sid=$(curl -s -m 5 "$url/socket.io/?EIO=4&transport=polling&apiKey=$STORE_KEY" | sed -n 's/.*"sid":"\([^"]*\)".*/\1/p')
+    code=$(curl -s -o "$T/body" -m 5 -w '%{http_code}' -H 'Content-Type: text/plain;charset=UTF-8' \
+        -H 'Expect: 100-continue' --data-binary '40' "$url/socket.io/?EIO=4&transport=polling&sid=$sid")
+    check "$f: a polling POST with Expect: 100-continue is answered within 5 s ($code $(head -c 20 "$T/body"))" \
+        bash -c "[ -n '$sid' ] && [ '$code' = 200 ]"
+}
+
+# start_front NAME: the web server on its rendered config, in the
+# foreground (so its pid is the server's), stopped by pid on exit; waits
+# for /health (over HTTPS for a TLS front).
+start_front() {
+    local f=$1 dir=$T/$1 pid url code i
+    case $f in
+    lighttpd*) lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/log/stderr.log" 2>&1 & ;;
+    nginx*) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/log/error.log" -g 'daemon off;' >>"$dir/log/stderr.log" 2>&1 & ;;
+    apache*) apache2 -f "$dir/apache2.conf" -DFOREGROUND >>"$dir/log/stderr.log" 2>&1 & ;;
+    esac
+    pid=$!
+    FRONT_PIDS="$pid $FRONT_PIDS"
+    url="http://127.0.0.1:${PORT[$f]}/health"
+    [ -n "${TLS[$f]:-}" ] && url="https://127.0.0.1:${TLS[$f]}/health"
+    for i in $(seq 1 200); do
+        code=$(curl -s -o /dev/null -m 2 --cacert "$CERT" -w '%{http_code}' "$url" 2>/dev/null)
+        [ "$code" = 200 ] && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "  $f: $url answered ${code:-nothing}"
+    tail -n 5 "$dir"/log/*.log | sed 's/^/  | /'
+    return 1
+}
+
+echo "== end to end through each front (at ${SECONDS}s)"
+if [ ! -x "$B/sync-gateway" ]; then
+    check "sync-gateway is built ($B/sync-gateway): needed for the end-to-end tests" false
+    echo "$pass passed, $fail failed"
+    exit 1
+fi
+if [ -z "${DATABASE_URL:-}" ]; then
+    OWN_PG=1
+    pg_create "$T/pg" && pg_start && "$BIN/syncctl" migrate >/dev/null 2>&1 ||
+        { echo "cannot start a PostgreSQL cluster"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+fi
+export DATABASE_URL
+
+STORE_ID=$("$BIN/syncctl" store create deploy-e2e 2>"$T/syncctl.log")
+STORE_KEY=$("$BIN/syncctl" key create "$STORE_ID" --name deploy-e2e --perm read,write,settings_read,settings_write 2>>"$T/syncctl.log")
+check "syncctl: a store and its key for the tests" bash -c "[ -n '$STORE_ID' ] && [ '${STORE_KEY#sk_store_}' != '$STORE_KEY' ]" ||
+    cat "$T/syncctl.log"
+# request bodies: a 20 MiB content (sync-api refuses it: over 10 MiB), and
+# 33 MiB (over every front's 32 MiB limit)
+for n in 20 33; do
+    { printf '{"path":"big.md","content":"'; head -c $((n * 1024 * 1024)) /dev/zero | tr '\0' x; printf '"}'; } >"$T/body-${n}m.json"
+done
+
+mkdir -p "$T/gateway"
+SYNC_GATEWAY_LISTEN="127.0.0.1:$GW_PORT" "$BIN/sync-gateway" >"$T/gateway/gateway.log" 2>&1 &
+GW_PID=$!
+FRONT_PIDS="$GW_PID $FRONT_PIDS"
+gw_listening() { [ -n "$(ss -Hltn "sport = :$GW_PORT")" ]; }
+for i in $(seq 1 100); do
+    gw_listening && break
+    sleep 0.1
+done
+check "sync-gateway listens on 127.0.0.1:$GW_PORT" gw_listening || tail -5 "$T/gateway/gateway.log"
+
+# the pool, as the script starts it in production: processes of an
+# unprivileged account, the socket owned by the web servers' account
+SYNC_ENV_FILE=- SYNC_API_BIN="$BIN/sync-api" SYNC_API_SOCKET="$SOCK" SYNC_API_PIDFILE="$POOL_PIDFILE" \
+    SYNC_API_PROCS=3 SYNC_API_USER=nobody SYNC_API_SOCKET_OWNER="$WEB_USER" \
+    sh deploy/spawn-fcgi/sync-api.sh start >"$T/pool/start.log" 2>"$T/pool/sync-api.log"
+check "spawn-fcgi/sync-api.sh start: 3 processes on $SOCK" \
+    bash -c "[ -S '$SOCK' ] && [ \$(tr -s '\n' ' ' <'$POOL_PIDFILE' | wc -w) = 3 ]" ||
+    cat "$T/pool/start.log" "$T/pool/sync-api.log"
+if [ "$IS_ROOT" = 1 ]; then
+    check "spawn-fcgi/sync-api.sh: processes run as nobody, the socket belongs to $WEB_USER (0660)" \
+        bash -c "[ \"\$(stat -c '%U %a' '$SOCK')\" = '$WEB_USER 660' ] &&
+                 for p in \$(tr '\n' ' ' <'$POOL_PIDFILE'); do [ \"\$(ps -o user= -p \$p)\" = nobody ] || exit 1; done"
+fi
+
+for f in lighttpd nginx apache lighttpd-tls nginx-tls apache-tls; do
+    check "$f: starts with the shipped config" start_front "$f"
+done
+
+# Connections left idle for 30 s (beyond Engine.IO's 25 s ping interval)
+# through each plain front, on a store of their own so that nothing else
+# reaches them meanwhile; they run while the tests below do.
+IDLE_ID=$("$BIN/syncctl" store create deploy-idle 2>>"$T/syncctl.log")
+IDLE_KEY=$("$BIN/syncctl" key create "$IDLE_ID" --name deploy-idle --perm read,write 2>>"$T/syncctl.log")
+idle_pids=""
+for f in lighttpd nginx apache; do
+    for t in websocket polling; do
+        timeout -k 5 120 node tests/node/front-e2e.mjs "http://127.0.0.1:${PORT[$f]}" "$IDLE_KEY" \
+            --transports "$t" --idle 30 --label "$f-idle" >"$T/node-$f-idle-$t.log" 2>&1 &
+        idle_pids="$idle_pids $!:$T/node-$f-idle-$t.log"
+    done
+done
+
+for f in lighttpd nginx apache; do
+    echo "== $f: http://127.0.0.1:${PORT[$f]} (at ${SECONDS}s)"
+    rest_checks "$f" "http://127.0.0.1:${PORT[$f]}"
+    node_checks "$f" -- "http://127.0.0.1:${PORT[$f]}" "$STORE_KEY" --big --label "$f"
+done
+for f in lighttpd-tls nginx-tls apache-tls; do
+    echo "== $f: https://127.0.0.1:${TLS[$f]} (HTTP on ${PORT[$f]}) (at ${SECONDS}s)"
+    code=$(http_code -D "$T/headers" "http://127.0.0.1:${PORT[$f]}/api/v1/files?path=a.md")
+    check "$f: plain HTTP redirects to HTTPS with 308 ($code $(grep -i '^location:' "$T/headers" | tr -d '\r'))" \
+        bash -c "[ '$code' = 308 ] && grep -qi '^location: https://' '$T/headers'"
+    code=$(http_code --cacert "$CERT" "https://127.0.0.1:${TLS[$f]}/health")
+    check "$f: GET /health over HTTPS is 200 ($code)" [ "$code" = 200 ]
+    node_checks "$f" NODE_EXTRA_CA_CERTS="$CERT" -- "https://127.0.0.1:${TLS[$f]}" "$STORE_KEY" --label "$f"
+done
+
+echo "== connections idle for 30 s through each front: they stayed up (at ${SECONDS}s)"
+for p in $idle_pids; do
+    wait "${p%%:*}"
+    count_node "${p#*:}" $?
+done
+
+echo "== logs (at ${SECONDS}s)"
+front_stop      # lighttpd writes its access log out at exit
+for f in lighttpd nginx apache lighttpd-tls nginx-tls apache-tls; do
+    log=$T/$f/log/access.log
+    n=$(grep -cE '(^|" )5[0-9][0-9] ' "$log" 2>/dev/null)
+    check "$f access log: no 5xx answer in $(cat "$log" 2>/dev/null | wc -l) requests" [ "${n:-0}" -eq 0 ]
+    [ "${n:-0}" -eq 0 ] || grep -E '(^|" )5[0-9][0-9] ' "$log" | head -5
+    n=$(grep -c "$STORE_KEY" "$log" 2>/dev/null)
+    check "$f access log: /socket.io/ requests logged without the API key of their query string" \
+        bash -c "[ '${n:-0}' -eq 0 ] && grep -q 'GET /socket.io/ ' '$log'"
+done
+pool_pids=$(tr '\n' ' ' <"$POOL_PIDFILE")
+SYNC_API_PIDFILE="$POOL_PIDFILE" SYNC_API_SOCKET="$SOCK" sh deploy/spawn-fcgi/sync-api.sh stop >/dev/null 2>&1
+check "spawn-fcgi/sync-api.sh stop: every process of the pool gone, socket removed" \
+    bash -c "for p in $pool_pids; do s=\$(ps -o stat= -p \$p) && case \$s in Z*) ;; *) exit 1 ;; esac; done; [ ! -e '$SOCK' ]"
+n=$(cat "$T/pool/sync-api.log" "$T/gateway/gateway.log" | grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:')
+check "sync-api pool and sync-gateway: no sanitizer report" [ "$n" -eq 0 ]
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
