@@ -154,7 +154,7 @@ LT_PID=""
 GW_PID=""
 
 cleanup() {
-    local pid kids=""
+    local status=$? pid kids=""
     trap '' INT TERM HUP
     if [ -n "$LT_PID" ]; then
         # lighttpd stops the sync-api processes it spawned; any it leaves
@@ -170,21 +170,23 @@ cleanup() {
         stop_pid "$GW_PID" sync-gateway
         wait "$GW_PID" 2>/dev/null
     fi
-    if [ "$PG_OURS" = 1 ]; then
-        pg_stop || echo "$PROG: PostgreSQL did not stop cleanly (see $PG_DIR/data/server.log)" >&2
+    if [ "$PG_OURS" = 1 ] && ! pg_stop; then
+        echo "$PROG: PostgreSQL did not stop cleanly (see $PG_DIR/data/server.log)" >&2
+        status=1
     fi
     if [ "$LOCKED" = 1 ]; then
         rm -f "$PIDS" "$LOCK"
         [ "$STARTED" = 1 ] && echo "$PROG: stopped"
     fi
+    exit "$status"
 }
 
 take_lock
 LOCKED=1
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP      # the terminal went away: stop as well
+# Ctrl-C, SIGTERM, or the terminal going away: a requested stop, status 0
+# when it went cleanly (so `make run` does not report an error for it)
+trap 'exit 0' INT TERM HUP
 
 mkdir -p "$RUN/www" "$RUN/tmp" || die "cannot create $RUN"
 chmod 755 "$VAR" "$RUN"

@@ -143,8 +143,8 @@ stop_run() {
     secs=$(( ($(date +%s%N) - t0) / 1000000 ))
     rc=none
     if ! kill -0 "$RUN_PID" 2>/dev/null; then wait "$RUN_PID" 2>/dev/null; rc=$?; fi
-    check "$what: run.sh exits within 30 s (${secs} ms, status $rc)" \
-        bash -c "! kill -0 $RUN_PID 2>/dev/null"
+    check "$what: run.sh exits within 30 s, status 0 (${secs} ms, status $rc)" \
+        bash -c "! kill -0 $RUN_PID 2>/dev/null && [ '$rc' = 0 ]"
     for p in $pids; do alive "$p" && left="$left $p($(cat /proc/"$p"/comm 2>/dev/null))"; done
     check "$what: none of the $(echo $pids | wc -w) recorded processes is left (${left:-none})" [ -z "$left" ]
     check "$what: port $HTTP_PORT and the gateway's $GW_PORT are free" \
