@@ -145,10 +145,19 @@ fl_key() {
 
 # fl_front DIR [PROCS]: lighttpd spawning PROCS sync-api processes; sets
 # FRONT_URL (front.sh).
+# A port that looked free can be taken by the time lighttpd binds it (an
+# outgoing connection's local port): up to 3 ports are tried.
 fl_front() {
-    local port
-    port=$(front_free_port) || return 1
-    front_start_lighttpd "$1" "$port" "${2:-2}"
+    local port try
+    for try in 1 2 3; do
+        port=$(front_free_port) || return 1
+        front_start_lighttpd "$1" "$port" "${2:-2}" && return 0
+        grep -q 'Address already in use' "$1/lighttpd-error.log" 2>/dev/null || return 1
+        echo "# port $port was taken: another one"
+        front_stop
+        rm -rf "$1"
+    done
+    return 1
 }
 
 # fl_api_pids: the sync-api processes lighttpd spawned (its children).
