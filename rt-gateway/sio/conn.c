@@ -32,8 +32,13 @@ static void on_ping_timer(lws_sorted_usec_list_t *sul)
     } else if (c->awaiting_pong) {
         eio_conn_close(c, "ping timeout", 0);
     } else {
+        /* the timeout counts from when the ping was due, not from when this
+         * callback ran: a late loop must not stretch pingInterval+pingTimeout */
+        lws_usec_t late = lws_now_usecs() - c->ping_due, wait;
+        wait = (lws_usec_t)srv->cfg.ping_timeout_ms * SIO_MS;
+        wait = late > 0 ? (late < wait ? wait - late : 0) : wait;
         c->awaiting_pong = 1;
-        schedule(c, &c->sul_ping, on_ping_timer, srv->cfg.ping_timeout_ms);
+        lws_sul_schedule(srv->ctx, 0, &c->sul_ping, on_ping_timer, wait);
         if (eio_conn_send(c, srv->pkt_ping) == SYNC_OK)
             eio_conn_kick(c);
     }
@@ -159,6 +164,7 @@ int eio_conn_new(struct sio_server *srv, int websocket, struct lws *wsi, struct 
         sio_map_del(&srv->conns, c->sid, SIO_ID_LEN);
         goto fail;
     }
+    c->ping_due = lws_now_usecs() + (lws_usec_t)srv->cfg.ping_interval_ms * SIO_MS;
     schedule(c, &c->sul_ping, on_ping_timer, srv->cfg.ping_interval_ms);
     schedule(c, &c->sul_connect, on_connect_timer, srv->cfg.connect_timeout_ms);
     *out = c;
@@ -224,6 +230,7 @@ void eio_conn_on_pong(struct eio_conn *c)
     if (!c->awaiting_pong)
         return;                           /* an unsolicited pong is harmless */
     c->awaiting_pong = 0;
+    c->ping_due = lws_now_usecs() + (lws_usec_t)c->srv->cfg.ping_interval_ms * SIO_MS;
     schedule(c, &c->sul_ping, on_ping_timer, c->srv->cfg.ping_interval_ms);
 }
 

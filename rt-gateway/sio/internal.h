@@ -69,6 +69,7 @@ struct eio_conn {
     int closed;
     int authed;                   /* a socket was accepted: limit is max_payload */
     int awaiting_pong;
+    lws_usec_t ping_due;          /* when the current/next ping is due (monotonic) */
     int doomed;                   /* closing soon from sul_doom */
     int linger;                   /* closed by the client's "1" with no GET pending: the
                                      sid stays known briefly so the GET racing that POST

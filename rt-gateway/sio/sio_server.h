@@ -32,7 +32,9 @@
  *   struct sio_socket *  one client in one namespace. Valid from on_connect
  *     until on_disconnect returns (on_disconnect is called exactly once for
  *     every socket that reached on_connect, accepted or not, also when the
- *     app itself calls sio_disconnect() and when the server is destroyed).
+ *     app itself calls sio_disconnect() and when the server is destroyed;
+ *     only a socket ended by sio_refuse() gets none: s is invalid when that
+ *     call returns).
  *     To finish asynchronous work on a socket that may have gone meanwhile,
  *     keep sio_socket_serial(s) and call sio_socket_lookup() on the loop
  *     thread: NULL means it is gone. Serials are never reused.
