@@ -193,6 +193,7 @@ nginx_conf() {
         -e "s|/var/log/nginx/access.log|$dir/log/access.log|" || return 1
     render "nginx/$site" "$dir/site.conf" \
         -e "s|/etc/nginx/snippets/sync-server-routes.conf|$dir/sync-server-routes.conf|" \
+        -e "s|/var/log/nginx/access.log|$dir/log/access.log|" \
         -e "s|listen 80;|listen 127.0.0.1:$port;|" \
         -e "s|listen 443 |listen 127.0.0.1:${tls:-0} |" \
         -e '/listen \[::\]:/d' || return 1
@@ -201,7 +202,7 @@ nginx_conf() {
         [ "$IS_ROOT" = 1 ] && echo "user $WEB_USER;"
         echo "worker_processes 1;"
         echo "pid $dir/nginx.pid;"
-        echo "error_log $dir/log/error.log warn;"
+        echo "error_log $dir/log/error.log error;     # Debian's level"
         echo "events { worker_connections 512; }"
         echo "http {"
         echo "    log_format front '\$status \"\$request\"';"
@@ -226,6 +227,7 @@ apache_conf() {
         -e "s|\${APACHE_LOG_DIR}/sync-server-access.log|$dir/log/access.log|" || return 1
     render "apache/$site" "$dir/site.conf" \
         -e "s|/etc/apache2/sync-server/routes.conf|$dir/routes.conf|" \
+        -e "s|\${APACHE_LOG_DIR}/sync-server-access.log|$dir/log/access.log|" \
         -e "s|\*:80>|*:$port>|" \
         -e "s|\*:443>|*:${tls:-0}>|" || return 1
     mods=$(sed -n 's/^#[[:space:]]*a2enmod[[:space:]]\+//p' "deploy/apache/$site" | head -n 1)
@@ -494,8 +496,8 @@ for f in lighttpd nginx apache; do
 done
 for f in lighttpd-tls nginx-tls apache-tls; do
     echo "== $f: https://127.0.0.1:${TLS[$f]} (HTTP on ${PORT[$f]}) (at ${SECONDS}s)"
-    code=$(http_code -D "$T/headers" "http://127.0.0.1:${PORT[$f]}/api/v1/files?path=a.md")
-    check "$f: plain HTTP redirects to HTTPS with 308 ($code $(grep -i '^location:' "$T/headers" | tr -d '\r'))" \
+    code=$(http_code -D "$T/headers" "http://127.0.0.1:${PORT[$f]}/socket.io/?EIO=4&transport=polling&apiKey=$STORE_KEY")
+    check "$f: plain HTTP redirects to HTTPS with 308 ($code $(grep -i '^location:' "$T/headers" | tr -d '\r' | sed 's/?.*//'))" \
         bash -c "[ '$code' = 308 ] && grep -qi '^location: https://' '$T/headers'"
     code=$(http_code --cacert "$CERT" "https://127.0.0.1:${TLS[$f]}/health")
     check "$f: GET /health over HTTPS is 200 ($code)" [ "$code" = 200 ]
@@ -515,9 +517,10 @@ for f in lighttpd nginx apache lighttpd-tls nginx-tls apache-tls; do
     n=$(grep -cE '(^|" )5[0-9][0-9] ' "$log" 2>/dev/null)
     check "$f access log: no 5xx answer in $(cat "$log" 2>/dev/null | wc -l) requests" [ "${n:-0}" -eq 0 ]
     [ "${n:-0}" -eq 0 ] || grep -E '(^|" )5[0-9][0-9] ' "$log" | head -5
-    n=$(grep -c "$STORE_KEY" "$log" 2>/dev/null)
     check "$f access log: /socket.io/ requests logged without the API key of their query string" \
-        bash -c "[ '${n:-0}' -eq 0 ] && grep -q 'GET /socket.io/ ' '$log'"
+        grep -q 'GET /socket.io/ ' "$log"
+    n=$(cat "$T/$f"/log/*.log | grep -cE 'sk_store_[0-9a-f]{6}_[A-Za-z0-9_-]{32}')
+    check "$f: no full API key in any of its logs ($(ls "$T/$f/log" | tr '\n' ' '))" [ "${n:-0}" -eq 0 ]
 done
 pool_pids=$(tr '\n' ' ' <"$POOL_PIDFILE")
 SYNC_API_PIDFILE="$POOL_PIDFILE" SYNC_API_SOCKET="$SOCK" sh deploy/spawn-fcgi/sync-api.sh stop >/dev/null 2>&1
