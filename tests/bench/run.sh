@@ -249,72 +249,135 @@ ALL_WKEYS=$(IFS=,; echo "${WKEYS[*]}")
 # ---------------------------------------------------------------------------
 # pgbench: NAME SCRIPT MODE CLIENTS [-D ...]; TPS and p50 from the per-transaction log.
 CONTENT_1K=$(head -c 768 /dev/urandom | base64 -w0 | head -c 1024)
-pgb() {
-    local name=$1 script=$2 mode=$3 clients=$4 out tps p50 p99 n
-    shift 4
-    in_budget "$name" $((SECS + 5)) || return 0
-    mkdir -p "$RUN/pgb/$name"
-    out=$(cd "$RUN/pgb/$name" && timeout -k 5 $((SECS + 30)) "$PGBIN/pgbench" -n -M "$mode" \
-          -f "$ROOT/tests/bench/$script" -c "$clients" -j $((clients < 2 ? 1 : 2)) -T "$SECS" \
-          -l --log-prefix=tx "$@" sync 2>&1)
-    tps=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
-    read -r n p50 p99 < <(cat "$RUN/pgb/$name"/tx.* 2>/dev/null | awk '{ print $3 }' | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) { print 0, 0, 0; exit }
-              i = int(NR * 0.5 + 0.999999); j = int(NR * 0.99 + 0.999999)
-              printf "%d %.3f %.3f\n", NR, v[i] / 1000, v[j] / 1000 }')
-    if [ -z "$tps" ]; then
-        printf '%s\n' "$out" | tail -5 >&2
-        tps=0
-    fi
-    rec "$name" tps="$tps" p50_ms="$p50" p99_ms="$p99" txns="$n" clients="$clients"
-    rm -f "$RUN/pgb/$name"/tx.*
-    say "  $name: $tps TPS, p50 $p50 ms"
+# Every limit and the product figure it is compared with run in alternating
+# one-second slices (limit, product, limit, product, ...), each aggregated
+# over its slices, so that load from outside the benchmark (other work on a
+# shared machine comes in bursts) weighs on both alike.
+SLICES=$SECS
+
+# pct FILE...: "n p50_ms p90_ms p99_ms" of the latencies (µs per line) in FILE...
+pct() {
+    cat "$@" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print 0, 0, 0, 0; exit }
+        a = int(NR * 0.5 + 0.999999); b = int(NR * 0.9 + 0.999999); c = int(NR * 0.99 + 0.999999)
+        printf "%d %.3f %.3f %.3f\n", NR, v[a] / 1000, v[b] / 1000, v[c] / 1000 }'
 }
 
-# ---------------------------------------------------------------------------
-# http NAME CPUKEY sio-load-args...: runs sio-load http, records its figures
-# plus sync-api CPU (ms per request) and lighttpd CPU.
-http() {
-    local name=$1 out t0 t1 l0 l1 ok cpu_ms lcpu_ms
+# pgb_slice NAME SCRIPT MODE CLIENTS [-D ...]: one second of pgbench; its
+# transactions and per-transaction latencies are kept for pgb_rec.
+pgb_slice() {
+    local name=$1 script=$2 mode=$3 clients=$4 d out n tps
+    shift 4
+    d="$RUN/pgb/$name"
+    mkdir -p "$d"
+    out=$(cd "$d" && timeout -k 5 30 "$PGBIN/pgbench" -n -M "$mode" -f "$ROOT/tests/bench/$script" \
+          -c "$clients" -j $((clients < 2 ? 1 : 2)) -T 1 -l --log-prefix=tx "$@" sync 2>&1)
+    n=$(printf '%s\n' "$out" | awk '/actually processed:/ { print $NF; exit }')
+    tps=$(printf '%s\n' "$out" | awk '/^tps = / { print $3; exit }')
+    if [ -z "$n" ] || [ -z "$tps" ]; then
+        printf '%s\n' "$out" | tail -3 >&2
+        return 1
+    fi
+    echo "$n $tps" >>"$d/acc"
+    cat "$d"/tx.* | awk '{ print $3 }' >>"$d/lat"
+    rm -f "$d"/tx.*
+}
+
+# pgb_rec NAME CLIENTS: TPS over all slices (transactions / their time) and
+# latency percentiles from every transaction.
+pgb_rec() {
+    local name=$1 clients=$2 d="$RUN/pgb/$1" tps n p50 p90 p99
+    tps=$(awk '{ n += $1; if ($2 > 0) t += $1 / $2 } END { printf "%.1f", (t > 0 ? n / t : 0) }' "$d/acc" 2>/dev/null)
+    read -r n p50 p90 p99 < <(pct "$d/lat")
+    rec "$name" tps="${tps:-0}" p50_ms="$p50" p90_ms="$p90" p99_ms="$p99" txns="$n" clients="$clients" \
+        slices="$(wc -l <"$d/acc" 2>/dev/null || echo 0)"
+    say "  $name: ${tps:-0} TPS, p50 $p50 ms"
+}
+
+# pgb NAME SCRIPT MODE CLIENTS [-D ...]: a limit on its own (SLICES seconds).
+pgb() {
+    local k
+    in_budget "$1" $((SECS + 5)) || return 0
+    for k in $(seq 1 "$SLICES"); do pgb_slice "$@"; done
+    pgb_rec "$1" "$4"
+}
+
+# http_slice NAME sio-load-http-args...: one second of sio-load http; its
+# output, latencies and the CPU time sync-api and lighttpd spent are kept.
+http_slice() {
+    local name=$1 d t0 t1 l0 l1 out
     shift
-    in_budget "$name" $((SECS + 5)) || return 0
+    d="$RUN/http/$name"
+    mkdir -p "$d"
     t0=$(cpu_ticks $API_PIDS)
     l0=$(cpu_ticks "$LIGHTTPD_PID")
-    out=$(timeout -k 5 $((SECS + 90)) "$LOAD" http "$@" --url "$FRONT_URL")
+    out=$(timeout -k 5 90 "$LOAD" http "$@" --seconds 1 --url "$FRONT_URL" --lat-file "$d/lat")
     t1=$(cpu_ticks $API_PIDS)
     l1=$(cpu_ticks "$LIGHTTPD_PID")
-    ok=$(printf '%s\n' "$out" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
-    ok=${ok:-0}
-    cpu_ms=$(awk -v d=$((t1 - t0)) -v n="$ok" -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", n ? d * 1000 / hz / n : 0 }')
-    lcpu_ms=$(awk -v d=$((l1 - l0)) -v n="$ok" -v hz="$CLK_TCK" 'BEGIN { printf "%.4f", n ? d * 1000 / hz / n : 0 }')
-    rec "$name" $out api_cpu_ms="$cpu_ms" lighttpd_cpu_ms="$lcpu_ms"
-    say "  $name: $(printf '%s' "$out" | sed -n 's/.*\(rps=[0-9.]*\).*\(p50_ms=[0-9.]*\).*/\1 \2/p') errors=$(printf '%s' "$out" | sed -n 's/.* errors=\([0-9]*\).*/\1/p') api_cpu_ms=$cpu_ms"
+    echo "$out api_ticks=$((t1 - t0)) lighttpd_ticks=$((l1 - l0))" >>"$d/outs"
 }
 
-# Each limit is measured right before the product figure it is compared
-# with, so that load from outside the benchmark moves both alike.
-say "the write transaction: pgbench, then PUT /files through lighttpd"
+# http_rec NAME: sums over the slices; rate = successful requests / time.
+http_rec() {
+    local name=$1 d="$RUN/http/$1" sums n p50 p90 p99
+    sums=$(awk -v hz="$CLK_TCK" '{
+            for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+        END { ok = v["ok"]; s = v["seconds"]
+              printf "requests=%d ok=%d errors=%d retried=%d seconds=%.3f rps=%.1f s2xx=%d s3xx=%d s4xx=%d s5xx=%d bytes_in=%d ",
+                  v["requests"], ok, v["errors"], v["retried"], s, (s > 0 ? ok / s : 0),
+                  v["s2xx"], v["s3xx"], v["s4xx"], v["s5xx"], v["bytes_in"]
+              printf "api_cpu_ms=%.4f lighttpd_cpu_ms=%.4f",
+                  (ok ? v["api_ticks"] * 1000 / hz / ok : 0), (ok ? v["lighttpd_ticks"] * 1000 / hz / ok : 0) }' \
+        "$d/outs" 2>/dev/null)
+    read -r n p50 p90 p99 < <(pct "$d/lat")
+    rec "$name" $sums p50_ms="$p50" p90_ms="$p90" p99_ms="$p99" \
+        slices="$(wc -l <"$d/outs" 2>/dev/null || echo 0)"
+    say "  $name: $(printf '%s' "$sums" | tr ' ' '\n' | grep -E '^(rps|errors|api_cpu_ms)=' | tr '\n' ' ')p50_ms=$p50"
+}
+
+# pair PGNAME "PGBENCH ARGS" HTTPNAME "SIO-LOAD ARGS": alternating slices.
+# (Arguments are word-split; none of them contains spaces.)
+pair() {
+    local pgname=$1 pgargs=$2 hname=$3 hargs=$4 k
+    in_budget "$pgname" $((2 * SECS + 10)) || { rec "$hname" skipped=1; return 0; }
+    for k in $(seq 1 "$SLICES"); do
+        # shellcheck disable=SC2086
+        pgb_slice "$pgname" $pgargs
+        # shellcheck disable=SC2086
+        http_slice "$hname" $hargs
+    done
+    pgb_rec "$pgname" "$(echo $pgargs | cut -d' ' -f3)"
+    http_rec "$hname"
+}
+
+say "the write transaction: pgbench and PUT /files through lighttpd, alternating"
 for c in 1 16; do
     for s in 1 16; do
         if [ "$s" = 1 ]; then keys=${WKEYS[0]}; else keys=$ALL_WKEYS; fi
         psql_q -c CHECKPOINT >/dev/null
-        pgb "pg_write_c${c}_s${s}" pg_write.sql prepared "$c" -D nclients="$c" -D nstores="$s" \
-            -D paths=100000 -D content="$CONTENT_1K"
-        psql_q -c CHECKPOINT >/dev/null
-        http "rest_put_c${c}_s${s}" put --key "$keys" --conns "$c" --seconds "$SECS" --size 1024 \
-            --paths 100000 --prefix rest/ --suffix .md
+        pair "pg_write_c${c}_s${s}" \
+            "pg_write.sql prepared $c -D nclients=$c -D nstores=$s -D paths=100000 -D content=$CONTENT_1K" \
+            "rest_put_c${c}_s${s}" \
+            "put --key $keys --conns $c --size 1024 --paths 100000 --prefix rest/ --suffix .md"
     done
 done
-say "one file: pgbench file_get, auth + file_get, then GET /files?path="
-pgb pg_get_c16 pg_get.sql prepared 16 -D store="$READ_STORE" -D files=10000
+say "one file: pgbench file_get and auth + file_get, GET /files?path="
 pgb pg_auth_get_c16 pg_auth_get.sql prepared 16 -D store="$READ_STORE" -D files=10000 \
     -D keyhash="$(printf '%s' "$READ_KEY" | sha256sum | cut -d' ' -f1)"
-http rest_get_c16 get --key "$READ_KEY" --conns 16 --seconds "$SECS" --paths 10000 --prefix notes/ --suffix .md
-say "list page + total: pgbench list_sql, then GET /files?limit=100&offset="
-pgb pg_list_c16 pg_list.sql extended 16 -D store="$READ_STORE" -D files=10000
-http rest_list_c16 list --key "$READ_KEY" --conns 16 --seconds "$SECS" --files 10000 --limit 100
+pair pg_get_c16 "pg_get.sql prepared 16 -D store=$READ_STORE -D files=10000" \
+    rest_get_c16 "get --key $READ_KEY --conns 16 --paths 10000 --prefix notes/ --suffix .md"
+say "list page + total: pgbench list_sql and GET /files?limit=100&offset=, alternating"
+pair pg_list_c16 "pg_list.sql extended 16 -D store=$READ_STORE -D files=10000" \
+    rest_list_c16 "list --key $READ_KEY --conns 16 --files 10000 --limit 100"
 say "initial sync as the plugin does it"
-http rest_sync sync --key "$READ_KEY" --inflight 8 --page 1000 --seconds 60
+if in_budget rest_sync 10; then
+    t0=$(cpu_ticks $API_PIDS)
+    out=$(timeout -k 5 90 "$LOAD" http sync --key "$READ_KEY" --inflight 8 --page 1000 --seconds 60 \
+          --url "$FRONT_URL")
+    t1=$(cpu_ticks $API_PIDS)
+    rec rest_sync $out api_ticks=$((t1 - t0))
+    say "  rest_sync: $(printf '%s' "$out" | tr ' ' '\n' | grep -E '^(seconds|files|fetched|complete|errors)=' | tr '\n' ' ')"
+fi
 api_rss_max=0 api_uss_max=0 api_pss_max=0
 for p in $API_PIDS; do
     r=$(rss_kb "$p"); u=$(uss_kb "$p"); q=$(pss_kb "$p")

@@ -467,14 +467,15 @@ static void usage(void)
     fprintf(stderr,
             "usage: sio-load http put|get|list|sync --url http://127.0.0.1:PORT --key KEY[,KEY...]\n"
             "         [--conns N] [--seconds S] [--size BYTES] [--paths N] [--prefix P]\n"
-            "         [--suffix S] [--files N] [--limit N] [--page N] [--inflight N] [--seed N]\n");
+            "         [--suffix S] [--files N] [--limit N] [--page N] [--inflight N] [--seed N]\n"
+            "         [--lat-file FILE (appends every latency in µs, one per line)]\n");
 }
 
 int cmd_http(int argc, char **argv)
 {
     static const char *const known[] = { "url", "key", "conns", "seconds", "size", "paths",
                                          "prefix", "suffix", "files", "limit", "page",
-                                         "inflight", "seed", NULL };
+                                         "inflight", "seed", "lat-file", NULL };
     struct run r;
     struct opts o;
     struct epoll_event evs[256];
@@ -610,6 +611,10 @@ int cmd_http(int argc, char **argv)
         printf("\n");
     }
     rc = r.errors == 0 && r.ok > 0 ? 0 : 1;
+    if (opt_str(&o, "lat-file", NULL) && samples_dump(&r.lat, opt_str(&o, "lat-file", NULL)) != 0) {
+        perror(opt_str(&o, "lat-file", NULL));
+        rc = 1;
+    }
 out:
     if (r.c)
         for (int i = 0; i < r.nconns; i++) {

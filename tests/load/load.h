@@ -58,6 +58,8 @@ struct samples {
 void samples_add(struct samples *s, int64_t us);
 double samples_pct_ms(struct samples *s, double pct);   /* sorts; 0 when empty */
 void samples_free(struct samples *s);
+/* Appends every sample (µs, one per line) to path; 0 or -1. */
+int samples_dump(const struct samples *s, const char *path);
 
 /* ---- /proc of another process ------------------------------------------- */
 

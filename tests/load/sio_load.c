@@ -34,7 +34,7 @@
 static const char *const common_opts[] = { "url", "path", "key", "seconds", "size", "inflight",
                                            "paths", "pid", "sockets", "messages", "timeout",
                                            "verify", "log", "tag", "hold", "seed", "room",
-                                           "ready-timeout", NULL };
+                                           "ready-timeout", "lat-file", NULL };
 
 struct common {
     const char *url, *path, *key;
@@ -43,6 +43,7 @@ struct common {
     double timeout, hold;
     int64_t ready_us;           /* how long sockets may take to connect */
     const char *log, *tag, *room;
+    const char *lat_file;       /* ack: every latency appended, µs per line */
 };
 
 static int parse_common(int argc, char **argv, struct common *o, const char *usage)
@@ -67,6 +68,7 @@ static int parse_common(int argc, char **argv, struct common *o, const char *usa
     o->log = opt_str(&op, "log", NULL);
     o->tag = opt_str(&op, "tag", NULL);
     o->room = opt_str(&op, "room", NULL);
+    o->lat_file = opt_str(&op, "lat-file", NULL);
     rng_seed((uint64_t)opt_ll(&op, "seed", now_us() ^ getpid(), 0, INT64_MAX));
     if (!opts_check(&op, common_opts) || !o->url || !o->key) {
         fprintf(stderr, "%s", usage);
@@ -106,7 +108,8 @@ int cmd_ack(int argc, char **argv)
 {
     static const char usage[] =
         "usage: sio-load ack --url http://127.0.0.1:PORT --key KEY [--path /socket.io/]\n"
-        "         [--seconds S] [--size BYTES] [--inflight N] [--paths N] [--pid GATEWAY_PID]\n";
+        "         [--seconds S] [--size BYTES] [--inflight N] [--paths N] [--pid GATEWAY_PID]\n"
+        "         [--lat-file FILE]\n";
     struct common o;
     struct sc_ctx x;
     struct ack_run *a = NULL;
@@ -171,6 +174,10 @@ int cmd_ack(int argc, char **argv)
                samples_pct_ms(&a->lat, 99), cpu >= 0 && a->acks ? cpu / a->acks : -1,
                x.protocol_errors);
         rc = a->errors + lost == 0 && a->acks > 0 && x.dead == 0 ? 0 : 1;
+        if (o.lat_file && samples_dump(&a->lat, o.lat_file) != 0) {
+            perror(o.lat_file);
+            rc = 1;
+        }
         if (x.dead)
             fprintf(stderr, "sio-load: %s\n", x.last_error);
     }

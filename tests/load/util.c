@@ -234,6 +234,21 @@ double samples_pct_ms(struct samples *s, double pct)
     return s->us[i - 1] / 1000.0;
 }
 
+int samples_dump(const struct samples *s, const char *path)
+{
+    FILE *f = fopen(path, "a");
+    int rc = 0;
+
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (fprintf(f, "%u\n", (unsigned)s->us[i]) < 0)
+            rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 void samples_free(struct samples *s)
 {
     free(s->us);
