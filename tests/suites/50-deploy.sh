@@ -140,8 +140,10 @@ chmod 600 "$KEY"
 cp deploy/env.example "$ENVF"
 
 echo "== deploy/env.example (at ${SECONDS}s)"
-for v in DATABASE_URL ADMIN_API_KEY CORS_ORIGINS LOG_LEVEL SYNC_GATEWAY_LISTEN SYNC_GATEWAY_PATH \
-         SYNC_MAX_PAYLOAD SYNC_TOMBSTONE_DAYS SYNC_TLS_CERT SYNC_TLS_KEY; do
+# every variable the programs read (common/config.c), and DESIGN §7's
+vars=$(sed -n 's/.*env("\([A-Z_]*\)").*/\1/p' common/config.c | sort -u)
+for v in $(printf '%s\n' $vars DATABASE_URL ADMIN_API_KEY CORS_ORIGINS LOG_LEVEL SYNC_GATEWAY_LISTEN \
+           SYNC_GATEWAY_PATH SYNC_MAX_PAYLOAD SYNC_TOMBSTONE_DAYS SYNC_TLS_CERT SYNC_TLS_KEY | sort -u); do
     check "env.example documents $v" grep -qE "^#?$v=" deploy/env.example
 done
 check "env.example reads in a POSIX shell with set -a" \
