@@ -75,7 +75,10 @@ new_port() {
 }
 listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 
-VAR=$T/var
+# The state directory sits in a private (0700) directory, as a clone in
+# /root does: as root, PostgreSQL's user must still reach var/pg.
+mkdir -m 700 "$T/home"
+VAR=$T/home/var
 new_port HTTP_PORT
 new_port GW_PORT
 URL="http://127.0.0.1:$HTTP_PORT"
@@ -170,6 +173,10 @@ names=$(awk '{ print $1 }' "$VAR/run/pids" | sort | uniq -c | awk '{ printf "%s√
 check "recorded pids: postgres, sync-gateway, lighttpd and 3 sync-api ($names)" \
     bash -c "[ \"\$(grep -c '^sync-api ' '$VAR/run/pids')\" = 3 ] && grep -q '^postgres ' '$VAR/run/pids' &&
              grep -q '^sync-gateway ' '$VAR/run/pids' && grep -q '^lighttpd ' '$VAR/run/pids'"
+if [ "$(id -u)" = 0 ]; then
+    check "as root, a 0700 directory above var/ made traversable for postgres, and said so" \
+        bash -c "[ \"\$(stat -c %a '$T/home')\" = 701 ] && grep -q 'made $T/home traversable' '$T/run1.log'"
+fi
 check "a private cluster in var/pg with durable writes (fsync on)" \
     bash -c "[ -f '$VAR/pg/data/PG_VERSION' ] && ! grep -q '^fsync = off' '$VAR/pg/data/postgresql.conf'"
 
