@@ -17,7 +17,7 @@
 #   SYNC_VAR_DIR         state: cluster, admin key, generated configs [./var]
 #   DATABASE_URL         use this database instead of the private cluster
 #   ADMIN_API_KEY        use this admin key instead of $SYNC_VAR_DIR/admin.key
-#   CORS_ORIGINS, LOG_LEVEL, SYNC_TOMBSTONE_DAYS, SYNC_MAX_PAYLOAD: DESIGN §7
+#   and the rest of DESIGN §7 (deploy/env.example), handed to the programs
 #
 # Files in $SYNC_VAR_DIR: admin.key (mode 600, made once), make-run.pid (the
 # lock: this script's pid while it runs), pg/ (the cluster), run/ (configs,
