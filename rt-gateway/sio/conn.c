@@ -225,6 +225,21 @@ void eio_conn_kick(struct eio_conn *c)
     }
 }
 
+#define EXPIRE_GRACE_US (5 * SIO_MS)
+
+int eio_conn_expire(struct eio_conn *c)
+{
+    lws_usec_t deadline;
+
+    if (c->closed || !c->awaiting_pong)
+        return 0;
+    deadline = c->ping_due + (lws_usec_t)c->srv->cfg.ping_timeout_ms * SIO_MS;
+    if (lws_now_usecs() + EXPIRE_GRACE_US < deadline)
+        return 0;
+    eio_conn_close(c, "ping timeout", 0);
+    return 1;
+}
+
 void eio_conn_on_pong(struct eio_conn *c)
 {
     if (!c->awaiting_pong)

@@ -254,6 +254,10 @@ void eio_conn_probe_start(struct eio_conn *c, struct lws *wsi);  /* arms upgrade
 void eio_conn_probe_hold_get(struct eio_conn *c);
 void eio_conn_free(struct eio_conn *c);
 void eio_conn_linger_end(struct eio_conn *c);   /* forget the sid now */
+/* Closes the conn ("ping timeout") if its pong is overdue or due within a
+ * few ms: a request racing the timer in the same loop turn finds the
+ * session closed, as it would a moment later. 1 if it closed it. */
+int eio_conn_expire(struct eio_conn *c);
 
 /* sockio.c: Socket.IO on a conn */
 int sio_sock_on_text(struct eio_conn *c, const char *data, size_t len);

@@ -395,6 +395,8 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
         return 0;
     }
     c = eio_conn_find(srv, sid);
+    if (c)
+        eio_conn_expire(c);
     if (c && c->linger && pss->method == LWSHUMETH_GET) {
         eio_conn_linger_end(c);
         eio_poll_answer_small(wsi, 200, CT_TEXT, "6", 1, 0);
