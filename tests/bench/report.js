@@ -205,6 +205,12 @@ const head = `${(r.machine_cpu || {}).model || 'cpu?'}, ${m.cores} cores, ${m.me
   `${m.secs} s per load; run ${fmt(get('run', 'seconds'), 's')}; ` +
   `load average ${m.load_start} at the start, ${get('run', 'load_end')} at the end`;
 console.log('\n' + head + '\n');
+const busy = Math.max(Number(m.load_start) || 0, Number(get('run', 'load_end')) || 0);
+if (busy > (m.cores || 1)) {
+  console.log(`NOTE: the machine was busy with other work (load average up to ${busy} on ${m.cores} cores): ` +
+    'every limit runs in alternating one-second slices with the figure it is compared with, but ' +
+    'ratios of latency figures and tail latencies swing with load this heavy; compare runs on a quiet machine.\n');
+}
 console.log(lines.join('\n'));
 const targets = rows.filter((x) => x.met === true || x.met === false);
 console.log(`\n${targets.filter((x) => x.met).length} of ${targets.length} targets met` +
@@ -213,5 +219,5 @@ console.log(`\n${targets.filter((x) => x.met).length} of ${targets.length} targe
 fs.mkdirSync(outDir, { recursive: true });
 const stamp = ((r.machine_date || {}).date || new Date().toISOString()).replace(/[:]/g, '');
 const file = path.join(outDir, `bench-${stamp}.json`);
-fs.writeFileSync(file, JSON.stringify({ machine: head, rows: rows, raw: r }, null, 1) + '\n');
+fs.writeFileSync(file, JSON.stringify({ machine: head, busy: busy > (m.cores || 1), rows: rows, raw: r }, null, 1) + '\n');
 console.log(`written ${path.relative(process.cwd(), file)}`);
