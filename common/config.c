@@ -190,6 +190,21 @@ int config_load(struct sync_config *c, int flags, struct sync_err *err)
         c->tombstone_days = (int)n;
     }
 
+    /* permessage-deflate costs CPU per recipient but shrinks markdown on
+     * mobile links several-fold: offered unless turned off */
+    v = env("SYNC_WS_DEFLATE");
+    c->ws_deflate = 1;
+    if (v) {
+        if (strcmp(v, "1") == 0 || strcmp(v, "on") == 0 || strcmp(v, "true") == 0) {
+            c->ws_deflate = 1;
+        } else if (strcmp(v, "0") == 0 || strcmp(v, "off") == 0 || strcmp(v, "false") == 0) {
+            c->ws_deflate = 0;
+        } else {
+            rc = sync_err_set(err, SYNC_EINVAL, "SYNC_WS_DEFLATE must be on or off");
+            goto fail;
+        }
+    }
+
     v = env("SYNC_TLS_CERT");
     if (v) {
         c->tls_cert = strdup(v);

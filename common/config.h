@@ -17,6 +17,7 @@ struct sync_config {
     char *gw_path;            /* SYNC_GATEWAY_PATH, default /socket.io/; always ends in '/' */
     size_t max_payload;       /* SYNC_MAX_PAYLOAD bytes, default 32 MiB, 1..SYNC_MAX_PAYLOAD_LIMIT */
     int tombstone_days;       /* SYNC_TOMBSTONE_DAYS, default 30, 1..3650 */
+    int ws_deflate;           /* SYNC_WS_DEFLATE on|off (default on): offer permessage-deflate */
     char *tls_cert;           /* SYNC_TLS_CERT, NULL when unset */
     char *tls_key;            /* SYNC_TLS_KEY; both set or neither */
 };

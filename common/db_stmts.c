@@ -47,11 +47,14 @@ const struct db_stmt db_stmts[] = {
       "       SELECT * FROM changes WHERE store_id = s.id AND seq > $2 ORDER BY seq LIMIT $3"
       "  ) c ON true WHERE s.id = $1 ORDER BY c.seq", 3 },
 
-    /* the gateway's broadcast source: each change with the file's state now */
+    /* the gateway's broadcast source: each change with the file's state now;
+     * the content only where it will be sent (a created/modified change that
+     * a later one superseded is skipped, so its content is not read) */
     { "feed_since",
       "SELECT c.seq, c.kind, c.path, c.old_path, c.hash, c.size, sync_iso(c.at), c.origin, "
       "       f.path IS NOT NULL, f.hash, f.size, f.is_binary, f.extension, "
-      "       sync_iso(f.created_at), sync_iso(f.updated_at), f.seq, f.content "
+      "       sync_iso(f.created_at), sync_iso(f.updated_at), f.seq, "
+      "       CASE WHEN c.kind = 'renamed' OR f.seq = c.seq THEN f.content END "
       "  FROM changes c LEFT JOIN files f "
       "    ON c.kind <> 'deleted' AND f.store_id = c.store_id AND f.namespace = 'vault' "
       "   AND f.path = c.path AND f.expires_at IS NULL "

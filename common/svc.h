@@ -143,8 +143,11 @@ int svc_changes_since(struct sync_db *db, const char *store_id, long long since,
                       struct sync_change_page *out, struct sync_err *err);
 
 /* For the gateway's broadcast: changes of a store after `after`, at most
- * limit, each with the file's current state (content included) when the
- * change is created/modified/renamed and the file is live. */
+ * limit, each with the file's current state when the change is
+ * created/modified/renamed and the file is live. The content is loaded only
+ * for a rename and for the file's latest change (file.seq == change.seq): a
+ * created/modified change superseded by a later one has content NULL, as
+ * the later change carries the newer state. */
 struct sync_feed_item {
     struct sync_change change;
     bool has_file;

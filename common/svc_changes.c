@@ -120,8 +120,8 @@ int svc_feed_since(struct sync_db *db, const char *store_id, long long after, in
             row_copy(res, r, 14, f->updated_at, sizeof f->updated_at);
             f->seq = row_ll(res, r, 15, 0);
             f->content_len = (size_t)PQgetlength(res, r, 16);
-            f->content = row_strdup(res, r, 16, &oom);
-            oom |= !f->path || !f->content;
+            f->content = row_strdup(res, r, 16, &oom);     /* NULL: superseded */
+            oom |= !f->path;
         }
         out->n++;
         if (oom)

@@ -629,9 +629,11 @@ int gw_create(const struct sync_config *cfg, struct gw **out, struct sync_err *e
     sc.tls_cert = cfg->tls_cert;
     sc.tls_key = cfg->tls_key;
     sc.cors_origins = cfg->cors_origins;
-    /* broadcast frames stay byte-identical for every recipient (one
-     * serialisation, no per-client compression of a 10 MiB event) */
-    sc.no_permessage_deflate = 1;
+    /* Offered by default: clients that ask (browsers, Obsidian) get their
+     * markdown compressed on slow mobile links. The packet is still
+     * serialised once; only the per-connection frames differ. Off with
+     * SYNC_WS_DEFLATE=off when CPU matters more than bandwidth. */
+    sc.no_permessage_deflate = !cfg->ws_deflate;
     sc.on_wake = on_wake;
     sc.arg = g;
     rc = sio_server_create(&sc, &g->srv, err);

@@ -51,8 +51,8 @@
  *   - After a LISTEN outage every connected key is re-checked (svc_key_get):
  *     a revocation or store deletion notified while the gateway was not
  *     listening still closes its sockets.
- *   - permessage-deflate is not offered: a broadcast frame stays one
- *     serialisation for every recipient.
+ *   - permessage-deflate is offered (SYNC_WS_DEFLATE=off turns it off): the
+ *     packet is serialised once; lws compresses the frames per connection.
  *   - There is no GET /health on the gateway port yet: the sio layer has no
  *     HTTP hook for the application; gw_health() builds the body for it. */
 #ifndef GW_GATEWAY_H

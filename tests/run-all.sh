@@ -4,7 +4,8 @@
 #
 #   unit programs  BUILD_DIR/tests/test_*   (CUnit, see tests/unit/cutest.h)
 #   suites         tests/suites/*.sh        (integration: real web servers,
-#                                            the real socket.io client, faults)
+#                                            the real socket.io client, faults;
+#                                            SUITES='50-*' runs only those)
 # Each prints its own "N passed, N failed" as its last such line and exits
 # non-zero on failure; a program that crashes or prints no summary counts as
 # one failure. The cluster is torn down on any exit, also on Ctrl-C.
@@ -79,7 +80,7 @@ done
 
 if [ "$MODE" = all ]; then
     echo "== integration suites"
-    for s in tests/suites/*.sh; do
+    for s in tests/suites/${SUITES:-*}.sh; do
         [ -f "$s" ] || continue
         name=$(basename "$s" .sh)
         timeout -k 10 600 bash "$s" >"$LOGS/$name.log" 2>&1

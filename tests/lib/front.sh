@@ -32,6 +32,10 @@
 #   FRONT_API_SOCKET   unix socket of a sync-api started with front_start_api
 #   FRONT_PIDS         pids to stop (front_stop empties it)
 #
+# Access logs hold STATUS "METHOD PATH PROTOCOL": the path without its query
+# string, as the shipped deploy configs log it, because clients may put their
+# API key there (?apiKey=, the socket.io plugin's way).
+#
 # Every front passes the raw request line on: lighttpd is told not to refuse
 # %00 and invalid UTF-8 itself, so sync-api's strict checks are what answer.
 # Every front sends every path to sync-api (not only /api/v1 and /health), so
@@ -175,7 +179,7 @@ server.tag = "lighttpd"
 # them through so that sync-api's own checks answer with its JSON error.
 server.http-parseopts = ( "url-invalid-utf8-reject" => "disable", "url-ctrls-reject" => "disable" )
 accesslog.filename = $(_front_quote "$FRONT_ACCESS_LOG")
-accesslog.format = "%s \"%r\""
+accesslog.format = "%s \"%m %U %H\""
 fastcgi.server = (
     "/" => ((
         "socket" => $(_front_quote "$dir/sync-api.sock"),
@@ -223,7 +227,7 @@ pid $dir/nginx.pid;
 error_log $FRONT_ERROR_LOG warn;
 events { worker_connections 256; }
 http {
-    log_format front '\$status "\$request"';
+    log_format front '\$status "\$request_method \$uri \$server_protocol"';
     access_log $FRONT_ACCESS_LOG front;
     client_body_temp_path $dir/nginx-tmp/body;
     fastcgi_temp_path $dir/nginx-tmp/fastcgi;

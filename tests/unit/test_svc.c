@@ -588,15 +588,20 @@ static void test_feed_carries_file_state(void)
     CU_ASSERT_EQUAL(put(s, "a.md", "second", WRITE_UPSERT, NULL, NULL), SYNC_OK);
     CU_ASSERT_EQUAL(svc_file_delete(db, s, "a.md", 4, NULL, &seq, &err), SYNC_OK);
     CU_ASSERT_EQUAL(put(s, "b.md", "bee", WRITE_UPSERT, NULL, NULL), SYNC_OK);
+    CU_ASSERT_EQUAL(put(s, "b.md", "bee 2", WRITE_UPSERT, NULL, NULL), SYNC_OK);
     CU_ASSERT_EQUAL_FATAL(svc_feed_since(db, s, 0, 100, &f, &err), SYNC_OK);
-    CU_ASSERT_EQUAL_FATAL(f.n, 4);
+    CU_ASSERT_EQUAL_FATAL(f.n, 5);
     CU_ASSERT_FALSE(f.items[0].has_file);            /* a.md is gone now */
     CU_ASSERT_STRING_EQUAL(f.items[2].change.kind, "deleted");
     CU_ASSERT_FALSE(f.items[2].has_file);
+    /* seq 4 was superseded by seq 5: its row has the state, not the content */
     CU_ASSERT_TRUE_FATAL(f.items[3].has_file);
-    CU_ASSERT_STRING_EQUAL(f.items[3].file.content, "bee");
-    CU_ASSERT_EQUAL(f.items[3].file.content_len, 3);
-    CU_ASSERT_EQUAL(f.items[3].file.seq, 4);
+    CU_ASSERT_PTR_NULL(f.items[3].file.content);
+    CU_ASSERT_EQUAL(f.items[3].file.seq, 5);
+    CU_ASSERT_TRUE_FATAL(f.items[4].has_file);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f.items[4].file.content);
+    CU_ASSERT_STRING_EQUAL(f.items[4].file.content, "bee 2");
+    CU_ASSERT_EQUAL(f.items[4].file.content_len, 5);
     sync_feed_clear(&f);
 }
 
