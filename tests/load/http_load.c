@@ -29,6 +29,7 @@
 #define MAX_KEYS     256
 #define MAX_RETRIES  3
 #define GRACE_US     10000000           /* in-flight requests after the deadline */
+#define BACKOFF_US   20000              /* a connection that failed waits this long */
 
 enum mode { M_PUT, M_GET, M_LIST, M_SYNC };
 
@@ -39,6 +40,7 @@ struct hconn {
     int connecting;
     int retries;
     int64_t t0;
+    int64_t idle_until;         /* back-off after a failed connection */
     struct bytes out;           /* the request in flight (kept for a retry) */
     size_t out_sent;
     struct bytes in;
@@ -260,7 +262,7 @@ static void start_next(struct run *r, struct hconn *c)
 {
     int rc;
 
-    if (r->stopping || now_us() >= r->deadline)
+    if (r->stopping || now_us() >= r->deadline || now_us() < c->idle_until)
         return;
     rc = next_request(r, c);
     if (rc <= 0) {
@@ -276,6 +278,7 @@ static void start_next(struct run *r, struct hconn *c)
     if (c->fd < 0 && conn_open(r, c) != 0) {
         r->errors++;
         c->busy = 0;
+        c->idle_until = now_us() + BACKOFF_US;
         return;
     }
     if (!c->connecting && conn_flush(r, c) != 0) {
@@ -295,6 +298,7 @@ static void conn_retry(struct run *r, struct hconn *c)
     if (c->in.len > 0 || ++c->retries > MAX_RETRIES || conn_open(r, c) != 0) {
         r->errors++;
         c->busy = 0;
+        c->idle_until = now_us() + BACKOFF_US;
         return;
     }
     r->retried++;
