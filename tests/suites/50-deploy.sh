@@ -266,27 +266,39 @@ apache_conf() {
     } >"$dir/apache2.conf"
 }
 
+# conf_front NAME: NAME's config rendered for its ports (PORT, TLS).
+conf_front() {
+    case $1 in
+    lighttpd)     lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}" ;;
+    lighttpd-tls) lighttpd_conf "$T/lighttpd-tls" "${PORT[lighttpd-tls]}" "${TLS[lighttpd-tls]}" ;;
+    nginx)        nginx_conf "$T/nginx" sync-server.conf "${PORT[nginx]}" ;;
+    nginx-tls)    nginx_conf "$T/nginx-tls" sync-server-tls.conf "${PORT[nginx-tls]}" "${TLS[nginx-tls]}" ;;
+    apache)       apache_conf "$T/apache" sync-server.conf "${PORT[apache]}" ;;
+    apache-tls)   apache_conf "$T/apache-tls" sync-server-tls.conf "${PORT[apache-tls]}" "${TLS[apache-tls]}" ;;
+    esac
+}
+
 echo "== syntax checks of the shipped configs (at ${SECONDS}s)"
 declare -A PORT TLS
 for f in lighttpd nginx apache; do
     new_port "PORT[$f]"; new_port "PORT[$f-tls]"; new_port "TLS[$f-tls]"
 done
 
-if lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}"; then
+if conf_front lighttpd; then
     check "lighttpd -tt: sync-server.conf" quiet_ok "$T/lighttpd/check.log" lighttpd -tt -f "$T/lighttpd/lighttpd.conf"
     check "lighttpd -tt: says nothing (no warning)" [ ! -s "$T/lighttpd/check.log" ]
 else check "lighttpd: render sync-server.conf" false; fi
-if lighttpd_conf "$T/lighttpd-tls" "${PORT[lighttpd-tls]}" "${TLS[lighttpd-tls]}"; then
+if conf_front lighttpd-tls; then
     check "lighttpd -tt: sync-server.conf + sync-server-tls.conf (loads the certificate)" \
         quiet_ok "$T/lighttpd-tls/check.log" lighttpd -tt -f "$T/lighttpd-tls/lighttpd.conf"
     check "lighttpd -tt with TLS: says nothing (no warning)" [ ! -s "$T/lighttpd-tls/check.log" ]
 else check "lighttpd: render sync-server-tls.conf" false; fi
 
-if nginx_conf "$T/nginx" sync-server.conf "${PORT[nginx]}"; then
+if conf_front nginx; then
     check "nginx -t: sync-server.conf + sync-server-routes.conf" \
         quiet_ok "$T/nginx/check.log" nginx -t -q -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/log/error.log"
 else check "nginx: render sync-server.conf" false; fi
-if nginx_conf "$T/nginx-tls" sync-server-tls.conf "${PORT[nginx-tls]}" "${TLS[nginx-tls]}"; then
+if conf_front nginx-tls; then
     check "nginx -t: sync-server-tls.conf + sync-server-routes.conf (loads the certificate)" \
         quiet_ok "$T/nginx-tls/check.log" nginx -t -q -p "$T/nginx-tls" -c "$T/nginx-tls/nginx.conf" -e "$T/nginx-tls/log/error.log"
 else check "nginx: render sync-server-tls.conf" false; fi
@@ -296,23 +308,56 @@ apache_syntax() {
     out=$(apache2 -t -f "$dir/apache2.conf" 2>&1) || { echo "  | $out"; return 1; }
     [ "$out" = "Syntax OK" ] || { echo "  | $out"; return 1; }
 }
-if apache_conf "$T/apache" sync-server.conf "${PORT[apache]}"; then
+if conf_front apache; then
     check "apache2 -t: sync-server.conf + routes.conf with the modules it names" apache_syntax "$T/apache"
 else check "apache: render sync-server.conf" false; fi
-if apache_conf "$T/apache-tls" sync-server-tls.conf "${PORT[apache-tls]}" "${TLS[apache-tls]}"; then
+if conf_front apache-tls; then
     check "apache2 -t: sync-server-tls.conf + routes.conf (loads the certificate)" apache_syntax "$T/apache-tls"
 else check "apache: render sync-server-tls.conf" false; fi
+
+# The same files inside Debian's own main configs (as `lighty-enable-mod`
+# and sites-enabled/ put them), with their paths moved into this run's dir.
+if [ -f /etc/lighttpd/lighttpd.conf ]; then
+    d=$T/lighttpd-debian
+    mkdir -p "$d/log" "$d/tmp" "$d/www"
+    [ "$IS_ROOT" = 1 ] && chown "$WEB_USER" "$d/log" "$d/tmp"
+    sed -e "s|^server.document-root .*|server.document-root = \"$d/www\"|" \
+        -e "s|^server.upload-dirs .*|server.upload-dirs = ( \"$d/tmp\" )|" \
+        -e "s|^server.errorlog .*|server.errorlog = \"$d/log/error.log\"|" \
+        -e "s|^server.pid-file .*|server.pid-file = \"$d/lighttpd.pid\"|" \
+        -e "s|^server.port .*|server.port = ${PORT[lighttpd]}|" \
+        -e "s|^include \"/etc/lighttpd/conf-enabled/\*.conf\"|include \"$T/lighttpd-tls/sync-server.conf\"\ninclude \"$T/lighttpd-tls/sync-server-tls.conf\"|" \
+        /etc/lighttpd/lighttpd.conf >"$d/lighttpd.conf"
+    check "lighttpd -tt: both snippets in Debian's lighttpd.conf (conf-enabled/)" \
+        quiet_ok "$d/check.log" lighttpd -tt -f "$d/lighttpd.conf"
+    check "lighttpd -tt in Debian's lighttpd.conf: says nothing (no warning)" [ ! -s "$d/check.log" ]
+fi
+if [ -f /etc/nginx/nginx.conf ]; then
+    for v in nginx nginx-tls; do
+        d=$T/$v-debian
+        mkdir -p "$d"
+        cp /etc/nginx/fastcgi_params "$d/"     # next to nginx.conf, as in /etc/nginx
+        sed -e "s|^pid .*|pid $d/nginx.pid;|" \
+            -e "s|^error_log .*|error_log $d/error.log;|" \
+            -e "s|access_log /var/log/nginx/access.log;|access_log $d/access.log;|" \
+            -e "s|include /etc/nginx/sites-enabled/\*;|include $T/$v/site.conf;|" \
+            -e '\|include /etc/nginx/modules-enabled/|d' \
+            /etc/nginx/nginx.conf >"$d/nginx.conf"
+        check "nginx -t: the $v site in Debian's nginx.conf (sites-enabled/)" \
+            quiet_ok "$d/check.log" nginx -t -q -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+    done
+fi
 
 # The checks catch a broken file (so a pass above means something).
 printf 'this is not a directive\n' >>"$T/lighttpd/sync-server.conf"
 check "lighttpd -tt refuses a broken snippet" bash -c "! lighttpd -tt -f '$T/lighttpd/lighttpd.conf' >/dev/null 2>&1"
-lighttpd_conf "$T/lighttpd" "${PORT[lighttpd]}"
+conf_front lighttpd
 printf 'location { \n' >>"$T/nginx/sync-server-routes.conf"
 check "nginx -t refuses a broken routes file" bash -c "! nginx -t -q -p '$T/nginx' -c '$T/nginx/nginx.conf' -e /dev/null >/dev/null 2>&1"
-nginx_conf "$T/nginx" sync-server.conf "${PORT[nginx]}"
+conf_front nginx
 printf 'ProxyPass /x\n' >>"$T/apache/routes.conf"
 check "apache2 -t refuses a broken routes file" bash -c "! apache2 -t -f '$T/apache/apache2.conf' >/dev/null 2>&1"
-apache_conf "$T/apache" sync-server.conf "${PORT[apache]}"
+conf_front apache
 
 echo "== systemd units (at ${SECONDS}s)"
 if command -v systemd-analyze >/dev/null; then
@@ -402,27 +447,37 @@ rest_checks() {
 
 # start_front NAME: the web server on its rendered config, in the
 # foreground (so its pid is the server's), stopped by pid on exit; waits
-# for /health (over HTTPS for a TLS front).
+# for /health (over HTTPS for a TLS front). When a port was taken meanwhile
+# (another program's), once more on new ports.
 start_front() {
-    local f=$1 dir=$T/$1 pid url code i
-    case $f in
-    lighttpd*) lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/log/stderr.log" 2>&1 & ;;
-    nginx*) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/log/error.log" -g 'daemon off;' >>"$dir/log/stderr.log" 2>&1 & ;;
-    apache*) apache2 -f "$dir/apache2.conf" -DFOREGROUND >>"$dir/log/stderr.log" 2>&1 & ;;
-    esac
-    pid=$!
-    FRONT_PIDS="$pid $FRONT_PIDS"
-    url="http://127.0.0.1:${PORT[$f]}/health"
-    [ -n "${TLS[$f]:-}" ] && url="https://127.0.0.1:${TLS[$f]}/health"
-    for i in $(seq 1 200); do
-        code=$(curl -s -o /dev/null -m 2 --cacert "$CERT" -w '%{http_code}' "$url" 2>/dev/null)
-        [ "$code" = 200 ] && return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
+    local f=$1 dir=$T/$1 pid url code i try
+    for try in 1 2; do
+        : >"$dir/log/stderr.log"
+        case $f in
+        lighttpd*) lighttpd -D -f "$dir/lighttpd.conf" >>"$dir/log/stderr.log" 2>&1 & ;;
+        nginx*) nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/log/error.log" -g 'daemon off;' >>"$dir/log/stderr.log" 2>&1 & ;;
+        apache*) apache2 -f "$dir/apache2.conf" -DFOREGROUND >>"$dir/log/stderr.log" 2>&1 & ;;
+        esac
+        pid=$!
+        FRONT_PIDS="$pid $FRONT_PIDS"
+        url="http://127.0.0.1:${PORT[$f]}/health"
+        [ -n "${TLS[$f]:-}" ] && url="https://127.0.0.1:${TLS[$f]}/health"
+        for i in $(seq 1 200); do
+            code=$(curl -s -o /dev/null -m 2 --cacert "$CERT" -w '%{http_code}' "$url" 2>/dev/null)
+            [ "$code" = 200 ] && return 0
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        echo "  $f: $url answered ${code:-nothing}"
+        tail -n 5 "$dir"/log/*.log | sed 's/^/  | /'
+        grep -qiE 'in use|could not bind|make_sock' "$dir"/log/*.log 2>/dev/null || return 1
+        [ "$try" = 1 ] || return 1
+        echo "  $f: a port was taken; again on new ports"
+        kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+        new_port "PORT[$f]"
+        [ -n "${TLS[$f]:-}" ] && new_port "TLS[$f]"
+        conf_front "$f" || return 1
     done
-    echo "  $f: $url answered ${code:-nothing}"
-    tail -n 5 "$dir"/log/*.log | sed 's/^/  | /'
-    return 1
 }
 
 echo "== end to end through each front (at ${SECONDS}s)"
