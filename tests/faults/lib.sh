@@ -145,12 +145,26 @@ fl_key() {
 
 # fl_front DIR [PROCS]: lighttpd spawning PROCS sync-api processes; sets
 # FRONT_URL (front.sh).
-# A port that looked free can be taken by the time lighttpd binds it (an
-# outgoing connection's local port): up to 3 ports are tried.
+# fl_free_port: a loopback port nothing uses, below the kernel's ephemeral
+# range (outgoing connections take their local ports from that range, so a
+# port picked there can be taken before the server binds it).
+fl_free_port() {
+    local lo p i
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 12000 ] || lo=32768
+    for i in $(seq 1 200); do
+        p=$((10000 + RANDOM % (lo - 10000)))
+        [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+    done
+    front_free_port
+}
+
+# A port that looked free can still be taken by the time lighttpd binds it:
+# up to 3 ports are tried.
 fl_front() {
     local port try
     for try in 1 2 3; do
-        port=$(front_free_port) || return 1
+        port=$(fl_free_port) || return 1
         front_start_lighttpd "$1" "$port" "${2:-2}" && return 0
         grep -q 'Address already in use' "$1/lighttpd-error.log" 2>/dev/null || return 1
         echo "# port $port was taken: another one"
@@ -178,9 +192,11 @@ fl_listening() {
 # default), up when its LISTEN connection is; sets GW_PID, GW_PORT, GW_URL.
 # Extra environment for it in FL_GW_ENV (e.g. "ASAN_OPTIONS=...").
 fl_gateway_start() {
-    local log=$1 want=${2:-} try port i
+    local log=$1 want=${2:-} try port i off
     for try in 1 2 3 4 5; do
-        port=${want:-$(front_free_port)} || return 1
+        port=${want:-$(fl_free_port)} || return 1
+        touch "$log"
+        off=$(stat -c %s "$log")
         echo "# starting sync-gateway on 127.0.0.1:$port" >>"$log"
         # shellcheck disable=SC2086
         env ${FL_GW_ENV:-} SYNC_GATEWAY_LISTEN="127.0.0.1:$port" "$B/sync-gateway" \
@@ -201,6 +217,11 @@ fl_gateway_start() {
         done
         _fl_stop "$GW_PID"
         GW_PID=""
+        # a start that failed (its port taken meanwhile) goes to a log of
+        # its own, so that $log holds the runs that serve the tests
+        echo "# a sync-gateway start on port $port failed: $(tail -c +$((off + 1)) "$log" | grep -m1 -E 'ERROR|cannot' | cut -c1-200)"
+        tail -c +$((off + 1)) "$log" >>"$log.failed-starts"
+        head -c "$off" "$log" >"$log.tmp" && mv "$log.tmp" "$log"
         [ -n "$want" ] && sleep 0.5
     done
     echo "sync-gateway did not start; its log:" >&2

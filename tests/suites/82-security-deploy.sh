@@ -58,7 +58,7 @@ fi
 # the unprivileged user must reach the binaries and the database socket
 store=$(fl_store unpriv) || fl_abort "store create"
 read -r key _ <<<"$(fl_key "$store" read,write unpriv)" || fl_abort "key create"
-port=$(front_free_port) || fl_abort "free port"
+port=$(fl_free_port) || fl_abort "free port"
 # shellcheck disable=SC2086
 $RUNAS "$B/sync-api" --listen "127.0.0.1:$port" >>"$WORK/sync-api.log" 2>&1 &
 api_pid=$!
@@ -80,7 +80,7 @@ check "sync-api runs as uid $want_uid with no_new_privs and no capabilities" pro
 
 GW_URL=""
 if [ "$FL_HAVE_GW" = 1 ]; then
-    gport=$(front_free_port) || fl_abort "free port"
+    gport=$(fl_free_port) || fl_abort "free port"
     # shellcheck disable=SC2086
     SYNC_GATEWAY_LISTEN="127.0.0.1:$gport" $RUNAS "$B/sync-gateway" >>"$WORK/gateway.log" 2>&1 &
     gw_pid=$!
