@@ -590,6 +590,29 @@ int gw_health(struct gw *g, char **json, size_t *len)
     return db == GW_DB_CONNECTED ? 200 : 503;
 }
 
+/* GET /health on the gateway's own port (sio's on_http hook). */
+static unsigned on_http(struct sio_server *srv, const char *path, size_t path_len, char *body,
+                        size_t *body_len, void *arg)
+{
+    struct gw *g = arg;
+    char *json = NULL;
+    size_t len = 0;
+    int status;
+
+    (void)srv;
+    if (path_len != 7 || memcmp(path, "/health", 7) != 0)
+        return 0;
+    status = gw_health(g, &json, &len);
+    if (status < 0 || len > SIO_HTTP_BODY_MAX) {
+        free(json);
+        return 0;
+    }
+    memcpy(body, json, len);
+    *body_len = len;
+    free(json);
+    return (unsigned)status;
+}
+
 /* ---- lifetime ------------------------------------------------------------- */
 
 int gw_create(const struct sync_config *cfg, struct gw **out, struct sync_err *err)
@@ -635,6 +658,7 @@ int gw_create(const struct sync_config *cfg, struct gw **out, struct sync_err *e
      * SYNC_WS_DEFLATE=off when CPU matters more than bandwidth. */
     sc.no_permessage_deflate = !cfg->ws_deflate;
     sc.on_wake = on_wake;
+    sc.on_http = on_http;
     sc.arg = g;
     rc = sio_server_create(&sc, &g->srv, err);
     if (rc != SYNC_OK)

@@ -53,8 +53,8 @@
  *     listening still closes its sockets.
  *   - permessage-deflate is offered (SYNC_WS_DEFLATE=off turns it off): the
  *     packet is serialised once; lws compresses the frames per connection.
- *   - There is no GET /health on the gateway port yet: the sio layer has no
- *     HTTP hook for the application; gw_health() builds the body for it. */
+ *   - GET /health on the gateway's port answers gw_health() (connections,
+ *     rooms, database state, notification lag): 200 healthy, 503 degraded. */
 #ifndef GW_GATEWAY_H
 #define GW_GATEWAY_H
 

@@ -22,7 +22,7 @@
 #define SIO_QUERY_ARGS_MAX  64
 #define SIO_QUERY_ARG_MAX   2048         /* one "name=value", decoded */
 #define SIO_HTTP_HDR_MAX    1024         /* our response headers */
-#define SIO_SMALL_BODY_MAX  128
+#define SIO_SMALL_BODY_MAX  SIO_HTTP_BODY_MAX   /* errors and app routes */
 #define SIO_PEER_MAX        64
 #define SIO_MS              ((lws_usec_t)1000)
 

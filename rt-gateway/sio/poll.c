@@ -333,6 +333,27 @@ static void on_post(struct sio_server *srv, struct lws *wsi, struct pss *pss, st
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
 }
 
+/* A GET outside the Engine.IO path that the application answers (cfg.on_http).
+ * 1 when an answer was started. */
+static int answer_app_route(struct sio_server *srv, struct lws *wsi, struct pss *pss)
+{
+    char body[SIO_HTTP_BODY_MAX];
+    size_t len = 0;
+    unsigned status;
+    char *uri = NULL;
+    int ulen = 0;
+
+    if (!srv->cfg.on_http || pss->method != LWSHUMETH_GET)
+        return 0;
+    if (lws_http_get_uri_and_method(wsi, &uri, &ulen) < 0 || !uri || ulen < 0)
+        return 0;
+    status = srv->cfg.on_http(srv, uri, (size_t)ulen, body, &len, srv->cfg.arg);
+    if (status == 0 || len > sizeof body)
+        return 0;
+    eio_poll_answer_small(wsi, status, CT_JSON, body, len, 0);
+    return 1;
+}
+
 static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
 {
     char arg[ARG_MAX];
@@ -353,7 +374,8 @@ static int on_http(struct sio_server *srv, struct lws *wsi, struct pss *pss)
 
     rc = eio_http_check_path(srv, wsi);
     if (rc != SYNC_OK) {
-        eio_poll_answer_small(wsi, 404, CT_TEXT, "Not found", 9, 0);
+        if (!answer_app_route(srv, wsi, pss))
+            eio_poll_answer_small(wsi, 404, CT_TEXT, "Not found", 9, 0);
         return 0;
     }
     if (pss->method == LWSHUMETH_OPTIONS && origin_allowed(srv, pss->origin)) {

@@ -100,10 +100,19 @@ struct sio_config {
                                     connection is closed). 1 = decline, frames leave
                                     byte-identical (shared/protocol/README.md §2.6) */
 
+    /* Optional: called on the loop thread for a GET of any path other than
+     * `path` (a health check, say; path_len bytes, no query string). Write
+     * at most SIO_HTTP_BODY_MAX bytes of JSON into body, set *body_len and
+     * return the HTTP status; return 0 to let the layer answer 404. */
+    unsigned (*on_http)(struct sio_server *srv, const char *path, size_t path_len,
+                        char *body, size_t *body_len, void *arg);
+
     /* Called on the loop thread after sio_server_wake() (coalesced). */
     void (*on_wake)(struct sio_server *srv, void *arg);
     void *arg;                   /* passed to on_wake; also sio_server_arg() */
 };
+
+#define SIO_HTTP_BODY_MAX 512   /* bytes of an on_http answer */
 
 /* Fills every field with its default (port 3000, host NULL, limits as above). */
 void sio_config_defaults(struct sio_config *cfg);

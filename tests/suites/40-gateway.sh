@@ -99,6 +99,16 @@ GW_PID=$STARTED_PID
 GW_URL="http://127.0.0.1:$STARTED_PORT"
 ok "sync-gateway starts on $GW_URL"
 
+# GET /health on the gateway's own port: its state as JSON
+health=$(curl -s -w ' %{http_code}' "$GW_URL/health")
+case "$health" in
+    '{"status":"healthy",'*'"connections":'*'"rooms":'*'"database":"connected","notifyLagMs":'*'} 200')
+        ok "GET /health: healthy, with connections, rooms, database and notification lag" ;;
+    *) bad "GET /health answered: $health" ;;
+esac
+code=$(curl -s -o /dev/null -w '%{http_code}' "$GW_URL/elsewhere")
+[ "$code" = 404 ] && ok "another path is 404" || bad "GET /elsewhere answered $code"
+
 start_refused "no DATABASE_URL" DATABASE_URL -u DATABASE_URL
 start_refused "a certificate without its key" SYNC_TLS SYNC_TLS_CERT="$WORK/none.pem"
 start_refused "a bad SYNC_GATEWAY_LISTEN" SYNC_GATEWAY_LISTEN SYNC_GATEWAY_LISTEN=nonsense
