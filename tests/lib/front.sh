@@ -78,10 +78,19 @@ _front_quote() {
     printf '"%s"' "${s//\"/\\\"}"
 }
 
+# Below the kernel's ephemeral range: outgoing connections take their local
+# ports from that range, so a port picked inside it can be taken before the
+# server binds it ("Address already in use"). Checked with ss (any socket
+# on the port, listening or not) when it is there.
 front_free_port() {
-    local p i
+    local p i lo
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 12000 ] || lo=32768
     for i in $(seq 1 100); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % (lo - 10000)))
+        if command -v ss >/dev/null 2>&1; then
+            [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] || continue
+        fi
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
