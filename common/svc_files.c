@@ -9,23 +9,6 @@
 #include "rules.h"
 #include "svc_rows.h"
 
-/* What the rules derive from a path: its extension and whether it is binary. */
-struct path_meta {
-    char ext[SYNC_PATH_MAX_BYTES + 1];
-    bool has_ext;
-    bool binary;
-};
-
-static void path_meta_of(const char *path, size_t len, struct path_meta *m)
-{
-    int n = rules_extension(path, len, m->ext, sizeof m->ext);
-
-    m->has_ext = n > 0;
-    if (!m->has_ext)
-        m->ext[0] = '\0';
-    m->binary = m->has_ext && rules_is_binary_ext(m->ext, (size_t)n);
-}
-
 static const char *mode_name(enum sync_write_mode m)
 {
     switch (m) {
@@ -85,7 +68,7 @@ int svc_file_write(struct sync_db *db, const struct sync_write *w,
 
     hash_content(content, clen, hash);
     snprintf(size, sizeof size, "%zu", clen);
-    path_meta_of(w->path, w->path_len, &m);
+    svc_path_meta(w->path, w->path_len, &m);
     p[0] = DBP(w->store_id);
     p[1] = DBP_LEN(w->path, w->path_len);
     p[2] = DBP_LEN(content, clen);
@@ -201,7 +184,7 @@ int svc_file_rename(struct sync_db *db, const char *store_id,
         return sync_err_set(err, rc, "oldPath: %s", err->msg);
     if ((rc = rules_check_path(new_path, new_len, err)) != SYNC_OK)
         return sync_err_set(err, rc, "newPath: %s", err->msg);
-    path_meta_of(new_path, new_len, &m);
+    svc_path_meta(new_path, new_len, &m);
     days_param(db, days);
     p[0] = DBP(store_id);
     p[1] = DBP_LEN(old_path, old_len);
@@ -312,12 +295,16 @@ static int extension_list(struct buf *b, const char *s)
 
 /* One round trip for the page and the exact total; planned per call so that
  * absent filters fold away and the live listing is an index-only scan of
- * files_live. */
+ * files_live. The page is found on paths alone (index-only, LIMIT/OFFSET),
+ * then only its rows are read: no sort of the whole filtered set's rows. */
 static const char list_sql[] =
-    "SELECT c.total, p.* FROM (SELECT count(*) AS total FROM files WHERE " LIST_FILTERS ") c "
-    "LEFT JOIN LATERAL (SELECT path, hash, size, is_binary, extension, sync_iso(created_at), "
-    "  sync_iso(updated_at), sync_iso(expires_at), seq FROM files WHERE " LIST_FILTERS
-    "  ORDER BY path LIMIT $9 OFFSET $10) p ON true ORDER BY p.path";
+    "SELECT c.total, f.path, f.hash, f.size, f.is_binary, f.extension, "
+    "       sync_iso(f.created_at), sync_iso(f.updated_at), sync_iso(f.expires_at), f.seq "
+    "  FROM (SELECT count(*) AS total FROM files WHERE " LIST_FILTERS ") c "
+    "  LEFT JOIN LATERAL (SELECT path FROM files WHERE " LIST_FILTERS
+    "                      ORDER BY path LIMIT $9 OFFSET $10) p ON true "
+    "  LEFT JOIN files f ON f.store_id = $1 AND f.namespace = $2 AND f.path = p.path "
+    " ORDER BY p.path";
 
 int svc_file_list(struct sync_db *db, const char *store_id, const char *ns,
                   const struct sync_list_query *q, struct sync_file_list *out, struct sync_err *err)

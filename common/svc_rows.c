@@ -71,6 +71,16 @@ int svc_check_id(const char *id, const char *what, struct sync_err *err)
     return SYNC_OK;
 }
 
+void svc_path_meta(const char *path, size_t len, struct path_meta *m)
+{
+    int n = rules_extension(path, len, m->ext, sizeof m->ext);
+
+    m->has_ext = n > 0;
+    if (!m->has_ext)
+        m->ext[0] = '\0';
+    m->binary = m->has_ext && rules_is_binary_ext(m->ext, (size_t)n);
+}
+
 char *svc_strndup(const char *s, size_t len)
 {
     char *d = malloc(len + 1);

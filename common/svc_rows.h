@@ -19,6 +19,14 @@ int row_file(const PGresult *res, int r, int c0, struct sync_file *f);
 /* Is s a canonical UUID? Ids that are not give NOT_FOUND before any query. */
 int svc_check_id(const char *id, const char *what, struct sync_err *err);
 
+/* What the rules derive from a path: its extension and whether it is binary. */
+struct path_meta {
+    char ext[SYNC_PATH_MAX_BYTES + 1];
+    bool has_ext;
+    bool binary;
+};
+void svc_path_meta(const char *path, size_t len, struct path_meta *m);
+
 /* NUL-terminated copy of (s, len), or NULL. */
 char *svc_strndup(const char *s, size_t len);
 

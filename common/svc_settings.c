@@ -42,12 +42,12 @@ int svc_settings_put(struct sync_db *db, const char *store_id, const char *path,
                      const char *content, size_t content_len, struct sync_write_result *out,
                      struct sync_err *err)
 {
-    char hash[72], size[24], ext[SYNC_PATH_MAX_BYTES + 1];
+    char hash[72], size[24];
+    struct path_meta m;
     struct db_param p[7];
     PGresult *res;
     const char *outcome;
-    bool binary;
-    int rc, n;
+    int rc;
 
     memset(out, 0, sizeof *out);
     if ((rc = svc_check_id(store_id, "store", err)) != SYNC_OK ||
@@ -59,15 +59,14 @@ int svc_settings_put(struct sync_db *db, const char *store_id, const char *path,
         return rc;
     hash_content(content, content_len, hash);
     snprintf(size, sizeof size, "%zu", content_len);
-    n = rules_extension(path, path_len, ext, sizeof ext);
-    binary = n > 0 && rules_is_binary_ext(ext, (size_t)n);
+    svc_path_meta(path, path_len, &m);
     p[0] = DBP(store_id);
     p[1] = DBP_LEN(path, path_len);
     p[2] = DBP_LEN(content, content_len);
     p[3] = DBP(hash);
     p[4] = DBP(size);
-    p[5] = DBP(binary ? "t" : "f");
-    p[6] = DBP(n > 0 ? ext : NULL);
+    p[5] = DBP(m.binary ? "t" : "f");
+    p[6] = DBP(m.has_ext ? m.ext : NULL);
     res = db_exec(db, "settings_put", 7, p, PGRES_TUPLES_OK, err);
     if (!res)
         return err->rc;
@@ -75,7 +74,6 @@ int svc_settings_put(struct sync_db *db, const char *store_id, const char *path,
     if (strcmp(outcome, "no_store") == 0) {
         rc = sync_err_set(err, SYNC_ENOTFOUND, "store not found");
     } else {
-        int oom = 0;
         struct sync_file *f = &out->file;
         out->outcome = strcmp(outcome, "created") == 0   ? OUTCOME_CREATED
                        : strcmp(outcome, "updated") == 0 ? OUTCOME_UPDATED
@@ -83,11 +81,11 @@ int svc_settings_put(struct sync_db *db, const char *store_id, const char *path,
         f->path = svc_strndup(path, path_len);
         memcpy(f->hash, hash, sizeof f->hash);
         f->size = (long long)content_len;
-        f->is_binary = binary;
-        f->extension = n > 0 ? strdup(ext) : NULL;
+        f->is_binary = m.binary;
+        f->extension = m.has_ext ? strdup(m.ext) : NULL;
         row_copy(res, 0, 1, f->created_at, sizeof f->created_at);
         row_copy(res, 0, 2, f->updated_at, sizeof f->updated_at);
-        if (!f->path || (n > 0 && !f->extension) || oom) {
+        if (!f->path || (m.has_ext && !f->extension)) {
             sync_file_clear(f);
             rc = sync_err_set(err, SYNC_ENOMEM, "out of memory");
         }

@@ -98,7 +98,6 @@ static void files_list(struct call *c)
     long long limit = SYNC_LIST_LIMIT_DEFAULT, offset = 0;
     int include_deleted = 0, is_binary = -1;
     json_object *root = NULL, *arr = NULL;
-    size_t i;
 
     if (!int_param(c, "limit", 1, SYNC_LIST_LIMIT_MAX, &limit) ||
         !int_param(c, "offset", 0, API_OFFSET_MAX, &offset) ||
@@ -118,15 +117,7 @@ static void files_list(struct call *c)
         call_fail(c, &err);
         return;
     }
-    arr = json_object_new_array_ext((int)(l.n ? l.n : 1));
-    for (i = 0; arr && i < l.n; i++) {
-        json_object *f = view_file(&l.items[i], false);
-        if (!f || json_object_array_add(arr, f) != 0) {
-            json_object_put(f);
-            json_object_put(arr);
-            arr = NULL;
-        }
-    }
+    arr = view_file_array(&l);
     root = arr ? json_object_new_object() : NULL;
     /* jsonx_add takes arr also when it fails (root NULL included) */
     if (!arr || jsonx_add(root, "files", arr) != 0 || jsonx_add_int(root, "total", l.total) != 0 ||

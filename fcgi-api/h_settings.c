@@ -23,7 +23,7 @@ void h_settings_get(struct call *c)
     struct sync_err err = {0};
     json_object *root, *arr;
     const char *path;
-    size_t len, i;
+    size_t len;
 
     if (!call_query(c))
         return;
@@ -36,15 +36,7 @@ void h_settings_get(struct call *c)
         call_fail(c, &err);
         return;
     }
-    arr = json_object_new_array_ext((int)(l.n ? l.n : 1));
-    for (i = 0; arr && i < l.n; i++) {
-        json_object *f = view_file(&l.items[i], false);
-        if (!f || json_object_array_add(arr, f) != 0) {
-            json_object_put(f);
-            json_object_put(arr);
-            arr = NULL;
-        }
-    }
+    arr = view_file_array(&l);
     root = arr ? json_object_new_object() : NULL;
     if (!arr || jsonx_add(root, "settings", arr) != 0 ||
         jsonx_add_int(root, "total", l.total) != 0) {

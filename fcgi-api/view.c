@@ -130,3 +130,18 @@ json_object *view_change(const struct sync_change *ch)
     }
     return o;
 }
+
+json_object *view_file_array(const struct sync_file_list *l)
+{
+    json_object *arr = json_object_new_array_ext((int)(l->n ? l->n : 1));
+
+    for (size_t i = 0; arr && i < l->n; i++) {
+        json_object *f = view_file(&l->items[i], false);
+        if (!f || json_object_array_add(arr, f) != 0) {
+            json_object_put(f);
+            json_object_put(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}

@@ -20,4 +20,8 @@ json_object *view_perms(unsigned perms);
 /* {seq, kind, path, oldPath?, hash?, size?, at} */
 json_object *view_change(const struct sync_change *ch);
 
+/* A JSON array of view_file() objects (no content) of every file of l;
+ * caller owns it. NULL on no memory. */
+json_object *view_file_array(const struct sync_file_list *l);
+
 #endif
