@@ -41,7 +41,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -Wformat=2 -Wno-format-nonliteral $(OPTFLAGS) -I. -iquote common -Irt-gateway $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lfcgi -lcrypto -lpthread -lm
-LDFLAGS := $(LDSAN)
+# --as-needed: each program maps only the libraries it uses (sync-api no lws)
+LDFLAGS := $(LDSAN) -Wl,--as-needed
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 SIO_SRC     := $(sort $(wildcard rt-gateway/sio/*.c))

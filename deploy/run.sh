@@ -269,6 +269,8 @@ sk_admin_*) [ ${#ADMIN_API_KEY} -ge 32 ] || die "the admin key in $KEY_SOURCE is
 *) die "the admin key in $KEY_SOURCE must start with sk_admin_" ;;
 esac
 export ADMIN_API_KEY DATABASE_URL
+# libpq pulls in GnuTLS through libldap: skip its eager initialisation (RSS)
+export GNUTLS_NO_IMPLICIT_INIT=1
 export SYNC_GATEWAY_LISTEN="$GW_HOST:$GW_PORT"
 case $GW_HOST in *:*) SYNC_GATEWAY_LISTEN="[$GW_HOST]:$GW_PORT" ;; esac
 

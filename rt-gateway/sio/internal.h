@@ -17,7 +17,10 @@
 #include "sio_server.h"
 
 #define SIO_ID_LEN          20           /* base64url of 15 random bytes */
-#define SIO_SEND_CHUNK      4096         /* bytes per lws_write (PITFALLS 7) */
+/* Bytes per lws_write. Small enough that what lws copies on a partial write
+ * (PITFALLS 7) stays bounded per connection, large enough that a 1 MiB
+ * broadcast is 64 writes, not 256. */
+#define SIO_SEND_CHUNK      16384
 #define SIO_WRITES_PER_CB   32           /* fragments per WRITEABLE callback */
 #define SIO_QUERY_ARGS_MAX  64
 #define SIO_QUERY_ARG_MAX   2048         /* one "name=value", decoded */

@@ -253,9 +253,11 @@ static int ws_writeable(struct sio_server *srv, struct lws *wsi, struct pss *pss
     if (!c || pss->probe || c->ws != wsi)
         return 0;
     /* a bounded number of fragments per callback: every other socket gets
-     * its turn in between */
+     * its turn in between. lws calls this only when the socket can take a
+     * write, so the first needs no choke check (a poll() per delivery) */
     q = &c->q;
-    while (q->head && budget-- > 0 && !lws_send_pipe_choked(wsi)) {
+    for (int first = 1; q->head && budget-- > 0 && (first || !lws_send_pipe_choked(wsi));
+         first = 0) {
         sio_pkt_part_ws(q->head->p, q->part, &data, &len, &binary);
         if (len == 0 && pss->pmd) {
             /* lws 4.1.6 asserts on an empty compressed message: drop the
