@@ -3,17 +3,20 @@
 -- every other filter NULL). sync-api sends it unnamed with parameters, so it
 -- is planned per call with those values; run it with -M extended.
 \set o random(0, :files / 100 - 1) * 100
-SELECT c.total, p.* FROM (SELECT count(*) AS total FROM files WHERE
+SELECT c.total, f.path, f.hash, f.size, f.is_binary, f.extension,
+       sync_iso(f.created_at), sync_iso(f.updated_at), sync_iso(f.expires_at), f.seq
+  FROM (SELECT count(*) AS total FROM files WHERE
     store_id = :store AND namespace = 'vault' AND (false OR expires_at IS NULL)
     AND (NULL::text IS NULL OR path LIKE NULL) AND (NULL::text IS NULL OR path LIKE NULL)
     AND (NULL::text IS NULL OR (NOT is_binary AND content ILIKE NULL))
     AND (NULL::text IS NULL OR extension = ANY (string_to_array(NULL, ',')))
     AND (NULL::boolean IS NULL OR is_binary = NULL)) c
-LEFT JOIN LATERAL (SELECT path, hash, size, is_binary, extension, sync_iso(created_at),
-    sync_iso(updated_at), sync_iso(expires_at), seq FROM files WHERE
+  LEFT JOIN LATERAL (SELECT path FROM files WHERE
     store_id = :store AND namespace = 'vault' AND (false OR expires_at IS NULL)
     AND (NULL::text IS NULL OR path LIKE NULL) AND (NULL::text IS NULL OR path LIKE NULL)
     AND (NULL::text IS NULL OR (NOT is_binary AND content ILIKE NULL))
     AND (NULL::text IS NULL OR extension = ANY (string_to_array(NULL, ',')))
     AND (NULL::boolean IS NULL OR is_binary = NULL)
-    ORDER BY path LIMIT 100 OFFSET :o) p ON true ORDER BY p.path;
+    ORDER BY path LIMIT 100 OFFSET :o) p ON true
+  LEFT JOIN files f ON f.store_id = :store AND f.namespace = 'vault' AND f.path = p.path
+ ORDER BY p.path;
