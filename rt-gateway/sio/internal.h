@@ -21,6 +21,9 @@
  * (PITFALLS 7) stays bounded per connection, large enough that a 1 MiB
  * broadcast is 64 writes, not 256. */
 #define SIO_SEND_CHUNK      16384
+/* A reassembly buffer larger than this is freed after its message rather
+ * than kept for the next one: an idle socket holds at most this much. */
+#define SIO_RX_KEEP_MAX     (64 * 1024)
 #define SIO_WRITES_PER_CB   32           /* fragments per WRITEABLE callback */
 #define SIO_QUERY_ARGS_MAX  64
 #define SIO_QUERY_ARG_MAX   2048         /* one "name=value", decoded */

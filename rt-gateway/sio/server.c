@@ -8,7 +8,8 @@
 #include "internal.h"
 #include "limits.h"
 
-#define RX_BUF_SIZE   (64 * 1024)      /* PITFALLS 8 */
+#define RX_BUF_SIZE   (64 * 1024)      /* per service thread, PITFALLS 8 */
+#define RX_CONN_BUF_SIZE 4096           /* per connection */
 #define DEFAULT_PATH  "/socket.io/"
 
 void sio_config_defaults(struct sio_config *cfg)
@@ -108,7 +109,10 @@ int sio_fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
                  void *in, size_t len);
 
 static const struct lws_protocols protocols[] = {
-    { "sio", sio_lws_callback, sizeof(struct pss), RX_BUF_SIZE, 0, NULL, 0 },
+    /* rx_buffer_size is lws's buffer per connection: the layer reassembles
+     * messages itself, so a small one keeps idle sockets cheap (a 64 KiB one
+     * per connection made RSS creep with every connect/disconnect cycle) */
+    { "sio", sio_lws_callback, sizeof(struct pss), RX_CONN_BUF_SIZE, 0, NULL, 0 },
     { "sio-fd", sio_fdw_callback, 0, 0, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };

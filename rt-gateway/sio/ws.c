@@ -193,7 +193,7 @@ static int ws_receive(struct sio_server *srv, struct lws *wsi, struct pss *pss,
         else
             eio_conn_on_text(c, pss->rx.data ? pss->rx.data : "", pss->rx.len);
     }
-    if (pss->rx.cap > SIO_SEND_CHUNK * 16)
+    if (pss->rx.cap > SIO_RX_KEEP_MAX)
         buf_free(&pss->rx);               /* don't keep a 10 MiB buffer per idle socket */
     else
         buf_reset(&pss->rx);
