@@ -111,8 +111,11 @@ int sio_fdw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 static const struct lws_protocols protocols[] = {
     /* rx_buffer_size is lws's buffer per connection: the layer reassembles
      * messages itself, so a small one keeps idle sockets cheap (a 64 KiB one
-     * per connection made RSS creep with every connect/disconnect cycle) */
-    { "sio", sio_lws_callback, sizeof(struct pss), RX_CONN_BUF_SIZE, 0, NULL, 0 },
+     * per connection made RSS creep with every connect/disconnect cycle).
+     * tx_packet_size must then be given: 0 would cap every send() at
+     * rx_buffer_size and split each fragment into copied remainders. */
+    { "sio", sio_lws_callback, sizeof(struct pss), RX_CONN_BUF_SIZE, 0, NULL,
+      SIO_SEND_CHUNK + LWS_PRE },
     { "sio-fd", sio_fdw_callback, 0, 0, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
