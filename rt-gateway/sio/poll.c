@@ -70,7 +70,11 @@ void eio_poll_answer_small(struct lws *wsi, unsigned status, const char *ctype,
     r->active = 1;
     r->status = status;
     r->ctype = ctype;
-    r->close_after = close_after;
+    /* A request with a body is the connection's last: lws 4.1 spins
+     * forever (the whole loop) when another request is pipelined behind
+     * a body it has read. socket.io-client never pipelines; it opens a
+     * new connection for its next POST. */
+    r->close_after = close_after || pss->method == LWSHUMETH_POST;
     if (len)
         memcpy(r->small, body, len);
     r->small_len = len;
