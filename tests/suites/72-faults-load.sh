@@ -2,7 +2,9 @@
 # 72-faults-load.sh - hostile and broken peers against the realtime side.
 #
 # 0. The sio layer (conformance-server, and sync-gateway): 200 TCP
-#    connections opened and closed without sending a byte must not kill it.
+#    connections opened and closed without sending a byte must not kill it;
+#    requests pipelined behind a POST body must not stop its loop
+#    (tests/node/fault-pipeline.mjs).
 # 1. A client that stops reading while 100 MiB of events are queued for it is
 #    dropped; the gateway's RSS stays bounded (tests/node/fault-stall.mjs).
 # 2. 1,000 connections that never send a byte and 1,000 that send garbage do
@@ -46,6 +48,7 @@ if [ -x "$B/conformance-server" ]; then
         empty_conns "$cport" 200
         sleep 0.5
         check "sio (conformance-server): alive after 200 connections closed without a byte" kill -0 "$cpid"
+        fl_node pipeline-sio tests/node/fault-pipeline.mjs "http://127.0.0.1:$cport" conformance-server
     else
         bad "conformance-server starts"
     fi
@@ -67,6 +70,7 @@ empty_conns "$GW_PORT" 200
 sleep 0.5
 check "sync-gateway: alive after 200 connections closed without a byte" kill -0 "$GW_PID"
 kill -0 "$GW_PID" 2>/dev/null || fl_abort "sync-gateway died: cannot go on"
+fl_node pipeline-gw tests/node/fault-pipeline.mjs "$GW_URL" sync-gateway
 
 store=$(fl_store faults-load) || fl_abort "store create"
 read -r wkey _ <<<"$(fl_key "$store" read,write writer)" || fl_abort "key create"
