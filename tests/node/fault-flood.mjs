@@ -20,6 +20,7 @@
 // each write's broadcast.
 // Environment: GW_URL, GW_PID, WKEY, RKEY, IDLE (1000), GARBAGE (1000),
 // WRITES (300).
+import fs from 'node:fs';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { fork } from 'node:child_process';
@@ -69,7 +70,7 @@ const garbage = {
 
 async function flood() {
   const deadline = Date.now() + Number(process.argv[3] || 60000);
-  const st = { opened: 0, reopened: 0, closedByServer: 0, errors: 0, live: 0 };
+  const st = { opened: 0, reopened: 0, closedByServer: 0, errors: 0, live: 0, neverConnected: 0, lastError: '' };
   const kinds = ['bytes', 'http', 'ws', 'polling'];
   let stopping = false;
   const socks = new Set();
@@ -107,11 +108,11 @@ async function flood() {
       setTimeout(send, kind === 'ws' ? 50 : 0);
     });
     s.on('data', () => {});                          // read and discard answers
-    s.on('error', () => { st.errors++; });
+    s.on('error', (e) => { st.errors++; st.lastError = e.code || e.message; });
     s.on('close', () => {
       if (timer) clearInterval(timer);
       socks.delete(s);
-      if (s.counted) st.live--;
+      if (s.counted) st.live--; else st.neverConnected++;
       if (stopping) return;
       st.closedByServer++;
       if (st.reopened < RECONNECT_MAX) {
@@ -180,7 +181,12 @@ async function main() {
   });
   note(`flood open: ${ready.live} of ${IDLE + GARBAGE} connections live ` +
     `(${ready.opened} opened, ${ready.closedByServer} closed by the gateway so far)`);
-  ok(ready.live >= (IDLE + GARBAGE) * 0.95, `at least 95% of the ${IDLE + GARBAGE} flood connections are open`);
+  const fds = () => { try { return fs.readdirSync(`/proc/${gwPid}/fd`).length; } catch { return -1; } };
+  if (!ok(ready.live >= (IDLE + GARBAGE) * 0.95, `at least 95% of the ${IDLE + GARBAGE} flood connections are open`)) {
+    note(`the gateway holds ${fds()} file descriptors; the flood opened ${ready.opened}, ` +
+      `${ready.closedByServer} were closed (${ready.errors} with an error, last ${ready.lastError}; ` +
+      `${ready.neverConnected} before they connected)`);
+  }
   const under = await writes(w, r, WRITES, 'flood');
   const stats = await ask(child, 'stats', 'stats');
   const rss1 = rssKb(gwPid);

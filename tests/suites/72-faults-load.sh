@@ -86,7 +86,14 @@ check "sync-gateway alive after the stalled client" kill -0 "$GW_PID"
 
 # ---- 2. 1,000 silent and 1,000 garbage connections ------------------------------------------
 export IDLE=1000 GARBAGE=1000 WRITES=300
-fl_node flood tests/node/fault-flood.mjs
+if ! fl_node flood tests/node/fault-flood.mjs && kill -0 "$GW_PID" 2>/dev/null; then
+    # alive but failing: show where its loop is (a spin or a block)
+    if command -v gdb >/dev/null; then
+        echo "# sync-gateway's loop thread after the failed flood:"
+        gdb -p "$GW_PID" -batch -ex "thread 1" -ex "bt 12" -ex "frame 1" -ex "info args" 2>/dev/null |
+            grep -E '^#|^(wsi|reason|user|pss) =' | sed 's/^/#   /' | head -20
+    fi
+fi
 check "sync-gateway alive after the flood" kill -0 "$GW_PID"
 
 # ---- 3. 200 wrong keys at once -----------------------------------------------------------------
